@@ -1,0 +1,192 @@
+package io.custos.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.custos.failure.ConflictException;
+import io.custos.failure.InvalidInputException;
+import io.custos.failure.NotFoundException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every {@link Storage} adapter must do. Written once; each adapter's test extends it
+ * and says how to open (and reopen) a store.
+ */
+public abstract class StorageContract {
+  @TempDir protected Path dir;
+  protected Storage storage;
+
+  /** Opens the adapter's store rooted at {@code dir}; opening twice reaches the same data. */
+  protected abstract Storage open(Path dir);
+
+  @BeforeEach
+  void openStore() {
+    storage = open(dir);
+  }
+
+  @AfterEach
+  void closeStore() {
+    storage.close();
+  }
+
+  private RecordStore records() {
+    return storage.records();
+  }
+
+  @Test
+  @DisplayName("the instance identity is created once and survives reopening")
+  void instanceIsStable() {
+    InstanceRecord first = storage.instance();
+    storage.close();
+    storage = open(dir);
+    assertThat(storage.instance()).isEqualTo(first);
+    assertThat(storage.schemaVersion()).isGreaterThanOrEqualTo(1);
+    storage.ping();
+  }
+
+  @Test
+  @DisplayName("a record is created at version 1 and read back byte for byte")
+  void createAndRead() {
+    byte[] payload = {0, 1, 2, (byte) 0xff, 0};
+    StoredRecord created = records().put("kms.key", "payments", payload, 0);
+    assertThat(created.version()).isEqualTo(1);
+    StoredRecord read = records().get("kms.key", "payments").orElseThrow();
+    assertThat(read.payload()).containsExactly(payload);
+    assertThat(read.version()).isEqualTo(1);
+    assertThat(records().get("kms.key", "other")).isEmpty();
+    assertThat(records().get("other.type", "payments")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("records survive reopening the store")
+  void durable() {
+    records().put("t", "a", new byte[] {7}, 0);
+    storage.close();
+    storage = open(dir);
+    assertThat(records().get("t", "a").orElseThrow().payload()).containsExactly(7);
+  }
+
+  @Test
+  @DisplayName("empty and large payloads round-trip")
+  void payloadSizes() {
+    records().put("t", "empty", new byte[0], 0);
+    byte[] big = new byte[1 << 20];
+    for (int i = 0; i < big.length; i++) {
+      big[i] = (byte) (i * 31);
+    }
+    records().put("t", "big", big, 0);
+    assertThat(records().get("t", "empty").orElseThrow().payload()).isEmpty();
+    assertThat(records().get("t", "big").orElseThrow().payload()).containsExactly(big);
+  }
+
+  @Test
+  @DisplayName("a second create of the same record is a conflict and changes nothing")
+  void duplicateCreate() {
+    records().put("t", "a", new byte[] {1}, 0);
+    assertThatThrownBy(() -> records().put("t", "a", new byte[] {2}, 0))
+        .isInstanceOf(ConflictException.class).hasMessageContaining("already exists");
+    assertThat(records().get("t", "a").orElseThrow().payload()).containsExactly(1);
+  }
+
+  @Test
+  @DisplayName("an update must name the current version; a stale writer loses and changes nothing")
+  void compareAndSet() {
+    records().put("t", "a", new byte[] {1}, 0);
+    StoredRecord v2 = records().put("t", "a", new byte[] {2}, 1);
+    assertThat(v2.version()).isEqualTo(2);
+    assertThatThrownBy(() -> records().put("t", "a", new byte[] {3}, 1))
+        .isInstanceOf(ConflictException.class).hasMessageContaining("at version 2");
+    assertThatThrownBy(() -> records().put("t", "missing", new byte[] {3}, 4))
+        .isInstanceOf(ConflictException.class).hasMessageContaining("does not exist");
+    assertThat(records().get("t", "a").orElseThrow().payload()).containsExactly(2);
+  }
+
+  @Test
+  @DisplayName("delete is compare-and-set too, and deleting nothing is not found")
+  void delete() {
+    records().put("t", "a", new byte[] {1}, 0);
+    assertThatThrownBy(() -> records().delete("t", "a", 5)).isInstanceOf(ConflictException.class);
+    records().delete("t", "a", 1);
+    assertThat(records().get("t", "a")).isEmpty();
+    assertThatThrownBy(() -> records().delete("t", "a", 1)).isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  @DisplayName("list returns ids with the prefix, in order, treating % and _ literally")
+  void listByPrefix() {
+    for (String id : List.of("keys/b", "keys/a", "keys%x", "keys_y", "other/a", "keys/c")) {
+      records().put("t", id, new byte[] {1}, 0);
+    }
+    records().put("u", "keys/z", new byte[] {1}, 0);
+    assertThat(records().list("t", "keys/", 100)).containsExactly("keys/a", "keys/b", "keys/c");
+    assertThat(records().list("t", "keys%", 100)).containsExactly("keys%x");
+    assertThat(records().list("t", "keys_", 100)).containsExactly("keys_y");
+    assertThat(records().list("t", "keys/", 2)).containsExactly("keys/a", "keys/b");
+    assertThat(records().list("t", "", 100)).hasSize(6);
+  }
+
+  @Test
+  @DisplayName("malformed addresses are refused before the database is touched")
+  void refusesMalformedAddresses() {
+    assertThatThrownBy(() -> records().put("Bad Type", "a", new byte[0], 0)).isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> records().put("t", "", new byte[0], 0)).isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> records().put("t", "a\u0000b", new byte[0], 0)).isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> records().put("t", "x".repeat(513), new byte[0], 0)).isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> records().put("t", "a", null, 0)).isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> records().put("t", "a", new byte[0], -1)).isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> records().list("t", "", 0)).isInstanceOf(InvalidInputException.class);
+    assertThat(records().list("t", "", 100)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("concurrent compare-and-set writers never lose an update")
+  void concurrentWriters() throws Exception {
+    records().put("t", "counter", longBytes(0), 0);
+    int threads = 6;
+    int increments = 20;
+    List<Callable<Void>> tasks = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      tasks.add(() -> {
+        for (int i = 0; i < increments; i++) {
+          while (true) {
+            StoredRecord r = records().get("t", "counter").orElseThrow();
+            try {
+              records().put("t", "counter", longBytes(toLong(r.payload()) + 1), r.version());
+              break;
+            } catch (ConflictException retry) {
+              // someone else won this round
+            }
+          }
+        }
+        return null;
+      });
+    }
+    try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+      for (Future<Void> f : pool.invokeAll(tasks)) {
+        f.get();
+      }
+    }
+    StoredRecord end = records().get("t", "counter").orElseThrow();
+    assertThat(toLong(end.payload())).isEqualTo(threads * increments);
+    assertThat(end.version()).isEqualTo(threads * increments + 1L);
+  }
+
+  private static byte[] longBytes(long v) {
+    return java.nio.ByteBuffer.allocate(8).putLong(v).array();
+  }
+
+  private static long toLong(byte[] b) {
+    return java.nio.ByteBuffer.wrap(b).getLong();
+  }
+}

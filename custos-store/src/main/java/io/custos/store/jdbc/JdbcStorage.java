@@ -1,0 +1,157 @@
+package io.custos.store.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.custos.failure.StorageException;
+import io.custos.store.InstanceRecord;
+import io.custos.store.RecordStore;
+import io.custos.store.Storage;
+import io.custos.store.StorageUrl;
+import io.custos.system.ProductVersion;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Objects;
+import java.util.UUID;
+
+/** {@link Storage} over JDBC: a connection pool, the migrated schema and the record tables. */
+public final class JdbcStorage implements Storage {
+  private final String kind;
+  private final HikariDataSource dataSource;
+  private final int schemaVersion;
+  private final InstanceRecord instance;
+  private final JdbcRecordStore records;
+
+  private JdbcStorage(String kind, HikariDataSource dataSource, int schemaVersion,
+      InstanceRecord instance, InstantSource clock) {
+    this.kind = kind;
+    this.dataSource = dataSource;
+    this.schemaVersion = schemaVersion;
+    this.instance = instance;
+    this.records = new JdbcRecordStore(dataSource, clock);
+  }
+
+  /**
+   * Opens the store at {@code url}, creating and migrating it if needed. Refuses, without
+   * writing anything, a file that is not a SQLite database, a database that is not a Custos
+   * store, and a schema newer than this release knows.
+   */
+  public static JdbcStorage open(StorageUrl url, ProductVersion version, InstantSource clock) {
+    Objects.requireNonNull(version, "version");
+    Objects.requireNonNull(clock, "clock");
+    return switch (url) {
+      case StorageUrl.Sqlite sqlite -> {
+        SqliteFiles.prepare(sqlite.file());
+        yield openPool("sqlite", SqliteFiles.poolConfig(sqlite.file()), url, version, clock);
+      }
+      case StorageUrl.Postgresql pg -> throw new StorageException(
+          "storage 'postgresql' is not available in this release; use sqlite:<path>");
+    };
+  }
+
+  private static JdbcStorage openPool(String kind, HikariConfig config, StorageUrl url,
+      ProductVersion version, InstantSource clock) {
+    HikariDataSource ds;
+    try {
+      ds = new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      throw new StorageException("cannot open storage " + url + ": " + rootMessage(e), e);
+    }
+    try {
+      int schema = Migrations.migrate(ds, kind, url);
+      InstanceRecord instance = ensureInstance(ds, version, clock);
+      return new JdbcStorage(kind, ds, schema, instance, clock);
+    } catch (RuntimeException e) {
+      ds.close();
+      throw e;
+    }
+  }
+
+  private static InstanceRecord ensureInstance(HikariDataSource ds, ProductVersion version,
+      InstantSource clock) {
+    try (Connection c = ds.getConnection()) {
+      InstanceRecord existing = readInstance(c);
+      if (existing != null) {
+        return existing;
+      }
+      InstanceRecord created = new InstanceRecord(UUID.randomUUID(),
+          Instant.ofEpochMilli(clock.millis()), version.version());
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO custos_instance (singleton, instance_id, created_at_ms, created_by_version) VALUES (1, ?, ?, ?)")) {
+        ps.setString(1, created.id().toString());
+        ps.setLong(2, created.createdAt().toEpochMilli());
+        ps.setString(3, created.createdByVersion());
+        ps.executeUpdate();
+        return created;
+      } catch (SQLException raced) {
+        // Another node created it first; theirs stands.
+        InstanceRecord theirs = readInstance(c);
+        if (theirs != null) {
+          return theirs;
+        }
+        throw raced;
+      }
+    } catch (SQLException e) {
+      throw new StorageException("cannot read the instance record: " + e.getMessage(), e);
+    }
+  }
+
+  private static InstanceRecord readInstance(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+            "SELECT instance_id, created_at_ms, created_by_version FROM custos_instance WHERE singleton = 1");
+        ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        return null;
+      }
+      return new InstanceRecord(UUID.fromString(rs.getString(1)),
+          Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3));
+    }
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  @Override
+  public String kind() {
+    return kind;
+  }
+
+  @Override
+  public int schemaVersion() {
+    return schemaVersion;
+  }
+
+  @Override
+  public InstanceRecord instance() {
+    return instance;
+  }
+
+  @Override
+  public RecordStore records() {
+    return records;
+  }
+
+  @Override
+  public void ping() {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT 1");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+    } catch (SQLException | RuntimeException e) {
+      throw new StorageException("storage does not answer: " + rootMessage(e), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+}

@@ -1,0 +1,136 @@
+package io.custos.store.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.custos.failure.StorageException;
+import io.custos.store.StorageUrl;
+import io.custos.system.ProductVersion;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.InstantSource;
+import java.util.HexFormat;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteMigrationTest {
+  private static final ProductVersion VERSION = new ProductVersion("test", "none");
+  @TempDir Path dir;
+
+  private JdbcStorage open(Path file) {
+    return JdbcStorage.open(new StorageUrl.Sqlite(file), VERSION, InstantSource.system());
+  }
+
+  @Test
+  @DisplayName("an empty directory gets a migrated database in WAL mode with foreign keys on")
+  void migratesEmptyDatabase() throws Exception {
+    Path file = dir.resolve("sub/custos.db");
+    try (JdbcStorage s = open(file)) {
+      assertThat(s.schemaVersion()).isEqualTo(1);
+      assertThat(s.kind()).isEqualTo("sqlite");
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement()) {
+      assertThat(scalar(st, "PRAGMA journal_mode")).isEqualTo("wal");
+      assertThat(scalar(st, "SELECT count(*) FROM custos_schema_history WHERE success = 1")).isEqualTo("1");
+    }
+  }
+
+  @Test
+  @DisplayName("connections run with foreign keys enforced and a busy timeout")
+  void connectionPragmas() throws Exception {
+    try (JdbcStorage s = open(dir.resolve("custos.db"))) {
+      var ds = new com.zaxxer.hikari.HikariDataSource(SqliteFiles.poolConfig(dir.resolve("custos.db")));
+      try (ds; Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        assertThat(scalar(st, "PRAGMA foreign_keys")).isEqualTo("1");
+        assertThat(scalar(st, "PRAGMA busy_timeout")).isEqualTo(String.valueOf(SqliteFiles.BUSY_TIMEOUT_MS));
+        assertThat(scalar(st, "PRAGMA synchronous")).isEqualTo("2");
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("an existing database is opened without re-running migrations or losing data")
+  void reopensExistingDatabase() {
+    Path file = dir.resolve("custos.db");
+    try (JdbcStorage s = open(file)) {
+      s.records().put("t", "kept", new byte[] {42}, 0);
+    }
+    try (JdbcStorage s = open(file)) {
+      assertThat(s.schemaVersion()).isEqualTo(1);
+      assertThat(s.records().get("t", "kept").orElseThrow().payload()).containsExactly(42);
+    }
+  }
+
+  @Test
+  @DisplayName("a file that is not SQLite is refused and left exactly as it was")
+  void refusesNonSqliteFile() throws Exception {
+    Path file = dir.resolve("custos.db");
+    Files.writeString(file, "this is my thesis, do not overwrite\n".repeat(100));
+    String before = sha256(file);
+    assertThatThrownBy(() -> open(file))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("is not a SQLite database");
+    assertThat(sha256(file)).isEqualTo(before);
+  }
+
+  @Test
+  @DisplayName("a SQLite database of another program is refused and left unchanged")
+  void refusesForeignDatabase() throws Exception {
+    Path file = dir.resolve("custos.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)");
+    }
+    String before = sha256(file);
+    assertThatThrownBy(() -> open(file))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("not a Custos store");
+    assertThat(sha256(file)).isEqualTo(before);
+  }
+
+  @Test
+  @DisplayName("a database from a newer Custos is refused with both versions named")
+  void refusesNewerSchema() throws Exception {
+    Path file = dir.resolve("custos.db");
+    open(file).close();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement()) {
+      st.execute("INSERT INTO custos_schema_history (installed_rank, version, description, type, script, checksum, "
+          + "installed_by, installed_on, execution_time, success) VALUES (99, '7', 'from the future', 'SQL', "
+          + "'V7__future.sql', 1, 'custos', CURRENT_TIMESTAMP, 1, 1)");
+    }
+    assertThatThrownBy(() -> open(file))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("schema version 7")
+        .hasMessageContaining("newer than this Custos supports (1)");
+  }
+
+  @Test
+  @DisplayName("a data directory that cannot be created is a clear error")
+  void unwritableDataDirectory() throws Exception {
+    Path blocker = dir.resolve("a-file");
+    Files.writeString(blocker, "x");
+    assertThatThrownBy(() -> open(blocker.resolve("data/custos.db")))
+        .isInstanceOf(StorageException.class)
+        .hasMessageStartingWith("data directory " + blocker.resolve("data"))
+        .hasMessageContaining("cannot be created");
+  }
+
+  private static String scalar(Statement st, String sql) throws Exception {
+    try (ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private static String sha256(Path file) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+  }
+}
