@@ -1,0 +1,29 @@
+package io.custos.app;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+@Command(
+    name = "custos",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionInfo.class,
+    description = "PKI, key management and container supply chain, enforcing SS-002 and SS-011.",
+    subcommands = {ServerCommand.class, StatusCommand.class, CompletionCommand.class,
+        picocli.CommandLine.HelpCommand.class},
+    footer = {"", "Environment:",
+        "  CUSTOS_ADDR     server address for client commands (default http://127.0.0.1:8200)",
+        "  CUSTOS_CACERT   PEM file of the CA certificate to trust for CUSTOS_ADDR",
+        "  CUSTOS_CONFIG   configuration file for `custos server` (same as --config)",
+        "", "Exit codes: 0 ok, 1 operation failed, 2 usage or configuration error."})
+final class CustosCommand {
+  @Option(names = "--output", scope = ScopeType.INHERIT, paramLabel = "FORMAT",
+      description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; csv where a list is printed).",
+      defaultValue = "table")
+  Output output;
+
+  @Option(names = "--data-dir", scope = ScopeType.INHERIT, paramLabel = "DIR",
+      description = "Data directory; overrides the configured one (dev mode: a fresh temporary directory unless given).")
+  Path dataDir;
+}

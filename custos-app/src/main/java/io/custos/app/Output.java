@@ -1,0 +1,47 @@
+package io.custos.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+
+/** How commands print results: an aligned table, JSON, or CSV where a list is printed. */
+enum Output {
+  TABLE, JSON, CSV;
+
+  static final ObjectMapper JSON_MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Prints key/value pairs (a single object). */
+  void keyValues(PrintWriter out, Object json, List<Map.Entry<String, String>> rows) {
+    switch (this) {
+      case JSON -> printJson(out, json);
+      case CSV -> {
+        out.println("key,value");
+        rows.forEach(r -> out.println(csv(r.getKey()) + "," + csv(r.getValue())));
+      }
+      case TABLE -> {
+        int width = Math.max(3, rows.stream().mapToInt(r -> r.getKey().length()).max().orElse(3));
+        out.printf("%-" + width + "s  %s%n", "Key", "Value");
+        out.printf("%-" + width + "s  %s%n", "---", "-----");
+        rows.forEach(r -> out.printf("%-" + width + "s  %s%n", r.getKey(), r.getValue()));
+      }
+    }
+    out.flush();
+  }
+
+  static void printJson(PrintWriter out, Object json) {
+    try {
+      out.println(JSON_MAPPER.writeValueAsString(json));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot render JSON", e);
+    }
+  }
+
+  static String csv(String v) {
+    if (v.contains(",") || v.contains("\"") || v.contains("\n")) {
+      return "\"" + v.replace("\"", "\"\"") + "\"";
+    }
+    return v;
+  }
+}

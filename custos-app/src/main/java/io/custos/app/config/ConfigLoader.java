@@ -1,0 +1,257 @@
+package io.custos.app.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.custos.failure.InvalidInputException;
+import io.custos.store.StorageUrl;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+
+/**
+ * Merges the configuration: defaults, then the YAML file, then {@code CUSTOS_*} environment
+ * variables, then command-line flags; later sources win. Unknown keys and bad values stop
+ * start-up with a {@link ConfigException} naming the source, the key and the problem.
+ */
+public final class ConfigLoader {
+  static final long MAX_FILE_BYTES = 1024 * 1024;
+
+  /** Every key the file may hold (dotted for nesting), and the variable that overrides it. */
+  static final Map<String, String> KEYS_TO_ENV = orderedMap(
+      "data_dir", "CUSTOS_DATA_DIR",
+      "listen", "CUSTOS_LISTEN",
+      "tls.cert", "CUSTOS_TLS_CERT",
+      "tls.key", "CUSTOS_TLS_KEY",
+      "storage", "CUSTOS_STORAGE",
+      "log.format", "CUSTOS_LOG_FORMAT",
+      "log.level", "CUSTOS_LOG_LEVEL",
+      "limits.max_request_bytes", "CUSTOS_MAX_REQUEST_BYTES",
+      "limits.idle_timeout", "CUSTOS_IDLE_TIMEOUT");
+  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits");
+  private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+  private static final ObjectMapper YAML;
+
+  static {
+    LoaderOptions limits = new LoaderOptions();
+    limits.setMaxAliasesForCollections(10);
+    limits.setNestingDepthLimit(10);
+    limits.setCodePointLimit((int) MAX_FILE_BYTES);
+    limits.setAllowDuplicateKeys(false);
+    YAML = new ObjectMapper(YAMLFactory.builder().loaderOptions(limits).build());
+    YAML.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  }
+
+  private record Value(String text, String source) {}
+
+  private final Map<String, Value> values = new LinkedHashMap<>();
+
+  /** Reads the YAML file; a missing, unreadable or malformed file is a ConfigException. */
+  public ConfigLoader file(Path file) {
+    String source = "config " + file;
+    String text;
+    try {
+      if (Files.size(file) > MAX_FILE_BYTES) {
+        throw new ConfigException(source + ": file is larger than " + MAX_FILE_BYTES + " bytes");
+      }
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(source + ": file does not exist");
+    } catch (AccessDeniedException e) {
+      throw new ConfigException(source + ": file cannot be read: permission denied");
+    } catch (IOException e) {
+      throw new ConfigException(source + ": file cannot be read: " + e.getMessage());
+    }
+    JsonNode root;
+    try {
+      root = YAML.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage()
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      return this; // an empty file configures nothing
+    }
+    if (!root.isObject()) {
+      throw new ConfigException(source + ": the top level must be a mapping of keys to values");
+    }
+    flatten(root, "", source);
+    return this;
+  }
+
+  private void flatten(JsonNode node, String prefix, String source) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = prefix + e.getKey();
+      JsonNode v = e.getValue();
+      if (prefix.isEmpty() && SECTIONS.contains(key)) {
+        if (!v.isObject()) {
+          throw new ConfigException(source, key, "must be a mapping with keys such as " + key + "."
+              + firstKeyOf(key));
+        }
+        flatten(v, key + ".", source);
+        continue;
+      }
+      if (!KEYS_TO_ENV.containsKey(key)) {
+        throw new ConfigException(source, key, "unknown key; known keys are " + String.join(", ", KEYS_TO_ENV.keySet()));
+      }
+      if (!v.isValueNode() || v.isNull()) {
+        throw new ConfigException(source, key, "must be a single value");
+      }
+      values.put(key, new Value(v.asText(), source));
+    }
+  }
+
+  private static String firstKeyOf(String section) {
+    return KEYS_TO_ENV.keySet().stream().filter(k -> k.startsWith(section + "."))
+        .map(k -> k.substring(section.length() + 1)).findFirst().orElse("key");
+  }
+
+  /** Applies the {@code CUSTOS_*} variables that name configuration keys; others are ignored. */
+  public ConfigLoader environment(Map<String, String> env) {
+    KEYS_TO_ENV.forEach((key, var) -> {
+      String v = env.get(var);
+      if (v != null) {
+        values.put(key, new Value(v, "environment " + var));
+      }
+    });
+    return this;
+  }
+
+  /** A command-line flag, e.g. {@code flag("listen", "--listen", value)}; null means not given. */
+  public ConfigLoader flag(String key, String flag, String value) {
+    if (!KEYS_TO_ENV.containsKey(key)) {
+      throw new IllegalArgumentException("no configuration key " + key);
+    }
+    if (value != null) {
+      values.put(key, new Value(value, "option " + flag));
+    }
+    return this;
+  }
+
+  public CustosConfig load() {
+    Path dataDir = get("data_dir").map(v -> path(v, "data_dir")).orElse(CustosConfig.DEFAULT_DATA_DIR);
+    HostPort listen = get("listen").map(v -> {
+      try {
+        return HostPort.parse(v.text());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(v.source(), "listen", e.getMessage());
+      }
+    }).orElse(CustosConfig.DEFAULT_LISTEN);
+    Optional<Path> cert = get("tls.cert").map(v -> path(v, "tls.cert"));
+    Optional<Path> key = get("tls.key").map(v -> path(v, "tls.key"));
+    if (cert.isPresent() != key.isPresent()) {
+      String missing = cert.isPresent() ? "tls.key" : "tls.cert";
+      Value given = get(cert.isPresent() ? "tls.cert" : "tls.key").orElseThrow();
+      throw new ConfigException(given.source(), missing, "is required when " + (cert.isPresent() ? "tls.cert" : "tls.key") + " is set");
+    }
+    Optional<StorageUrl> storage = get("storage").map(v -> {
+      try {
+        return StorageUrl.parse(v.text());
+      } catch (InvalidInputException e) {
+        throw new ConfigException(v.source(), "storage", e.getMessage());
+      }
+    });
+    CustosConfig.LogFormat format = get("log.format").map(v -> switch (v.text().toLowerCase(Locale.ROOT)) {
+      case "plain" -> CustosConfig.LogFormat.PLAIN;
+      case "json" -> CustosConfig.LogFormat.JSON;
+      default -> throw new ConfigException(v.source(), "log.format", "must be plain or json, got '" + v.text() + "'");
+    }).orElse(CustosConfig.LogFormat.PLAIN);
+    String level = get("log.level").map(v -> {
+      String l = v.text().toLowerCase(Locale.ROOT);
+      if (!LEVELS.contains(l)) {
+        throw new ConfigException(v.source(), "log.level", "must be one of trace, debug, info, warn, error; got '" + v.text() + "'");
+      }
+      return l;
+    }).orElse("info");
+    long maxBody = get("limits.max_request_bytes").map(v -> bytes(v, "limits.max_request_bytes")).orElse(1024L * 1024);
+    Duration idle = get("limits.idle_timeout").map(v -> duration(v, "limits.idle_timeout")).orElse(Duration.ofSeconds(30));
+    return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle);
+  }
+
+  private Optional<Value> get(String key) {
+    return Optional.ofNullable(values.get(key));
+  }
+
+  private static Path path(Value v, String key) {
+    if (v.text().isBlank()) {
+      throw new ConfigException(v.source(), key, "must be a path, got nothing");
+    }
+    try {
+      return Path.of(v.text());
+    } catch (InvalidPathException e) {
+      throw new ConfigException(v.source(), key, "is not a valid path: " + e.getReason());
+    }
+  }
+
+  private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(B|KiB|MiB)?");
+
+  private static long bytes(Value v, String key) {
+    Matcher m = SIZE.matcher(v.text().trim());
+    if (!m.matches()) {
+      throw new ConfigException(v.source(), key, "must be a size in bytes, e.g. 1048576 or 1MiB; got '" + v.text() + "'");
+    }
+    long n = Long.parseLong(m.group(1));
+    long size = switch (m.group(2) == null ? "B" : m.group(2)) {
+      case "KiB" -> n * 1024;
+      case "MiB" -> n * 1024 * 1024;
+      default -> n;
+    };
+    if (size < 1024 || size > 64L * 1024 * 1024) {
+      throw new ConfigException(v.source(), key, "must be from 1KiB to 64MiB; got '" + v.text() + "'");
+    }
+    return size;
+  }
+
+  private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+
+  static Duration duration(Value v, String key) {
+    String t = v.text().trim();
+    Duration d;
+    Matcher m = SIMPLE_DURATION.matcher(t);
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      d = switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofHours(n);
+      };
+    } else {
+      try {
+        d = Duration.parse(t);
+      } catch (DateTimeParseException e) {
+        throw new ConfigException(v.source(), key, "must be a duration such as 30s, 5m or PT30S; got '" + v.text() + "'");
+      }
+    }
+    if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofHours(1)) > 0) {
+      throw new ConfigException(v.source(), key, "must be from 1s to 1h; got '" + v.text() + "'");
+    }
+    return d;
+  }
+
+  private static Map<String, String> orderedMap(String... kv) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return java.util.Collections.unmodifiableMap(m);
+  }
+}

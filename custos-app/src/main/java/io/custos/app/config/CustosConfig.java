@@ -1,0 +1,45 @@
+package io.custos.app.config;
+
+import io.custos.store.StorageUrl;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The server's configuration after the file, the environment and the flags are merged.
+ *
+ * @param storage empty means the default, a SQLite file in the data directory
+ */
+public record CustosConfig(
+    Path dataDir,
+    HostPort listen,
+    Optional<Path> tlsCert,
+    Optional<Path> tlsKey,
+    Optional<StorageUrl> storage,
+    LogFormat logFormat,
+    String logLevel,
+    long maxRequestBytes,
+    Duration idleTimeout) {
+
+  public enum LogFormat { PLAIN, JSON }
+
+  public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/custos");
+  public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8200);
+
+  public CustosConfig {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(tlsCert, "tlsCert");
+    Objects.requireNonNull(tlsKey, "tlsKey");
+    Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(logFormat, "logFormat");
+    Objects.requireNonNull(logLevel, "logLevel");
+    Objects.requireNonNull(idleTimeout, "idleTimeout");
+  }
+
+  /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */
+  public StorageUrl storageUrl() {
+    return storage.orElseGet(() -> StorageUrl.inDataDir(dataDir));
+  }
+}
