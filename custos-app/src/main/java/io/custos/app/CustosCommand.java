@@ -13,13 +13,15 @@ import picocli.CommandLine.ScopeType;
     subcommands = {ServerCommand.class, StatusCommand.class, CompletionCommand.class,
         picocli.CommandLine.HelpCommand.class},
     footer = {"", "Environment:",
-        "  CUSTOS_ADDR     server address for client commands (default http://127.0.0.1:8200)",
+        "  CUSTOS_ADDR     server address for client commands",
+        "                  (default http://127.0.0.1:8200)",
         "  CUSTOS_CACERT   PEM file of the CA certificate to trust for CUSTOS_ADDR",
         "  CUSTOS_CONFIG   configuration file for `custos server` (same as --config)",
         "", "Exit codes: 0 ok, 1 operation failed, 2 usage or configuration error."})
 final class CustosCommand {
   @Option(names = "--output", scope = ScopeType.INHERIT, paramLabel = "FORMAT",
-      description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; csv where a list is printed).",
+      completionCandidates = Output.Names.class,
+      description = "Output format: table, json or csv (csv where a list is printed); default ${DEFAULT-VALUE}.",
       defaultValue = "table")
   Output output;
 

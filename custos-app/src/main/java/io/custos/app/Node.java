@@ -25,7 +25,7 @@ final class Node implements AutoCloseable {
 
   static Node start(CustosConfig config, StorageUrl storageUrl, boolean dev) {
     InstantSource clock = InstantSource.system();
-    Storage storage = JdbcStorage.open(storageUrl, VersionInfo.CURRENT, clock);
+    Storage storage = JdbcStorage.open(storageUrl, VersionInfo.CURRENT.version(), clock);
     try {
       // No root of trust exists until `operator init`; the seal replaces this supplier.
       SystemHealth health = new SystemHealth(VersionInfo.CURRENT, storage, () -> SystemState.UNINITIALISED, clock, dev);

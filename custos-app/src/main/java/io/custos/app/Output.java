@@ -10,6 +10,14 @@ import java.util.Map;
 enum Output {
   TABLE, JSON, CSV;
 
+  /** Lower-case names for help and shell completion. */
+  static final class Names implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return java.util.Arrays.stream(values()).map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).iterator();
+    }
+  }
+
   static final ObjectMapper JSON_MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** Prints key/value pairs (a single object). */

@@ -1,5 +1,6 @@
 package io.custos.app;
 
+import io.custos.app.config.ConfigException;
 import io.custos.app.config.ConfigLoader;
 import io.custos.app.config.CustosConfig;
 import io.custos.store.StorageUrl;
@@ -60,6 +61,11 @@ final class ServerCommand implements Callable<Integer> {
         .flag("tls.key", "--tls-key", tlsKey)
         .flag("data_dir", "--data-dir", parent.dataDir == null ? null : parent.dataDir.toString());
     CustosConfig cfg = loader.load();
+    if (!dev && cfg.tlsCert().isEmpty()) {
+      throw new ConfigException("outside dev mode the server needs TLS (SS-002 11.3.4): set tls.cert and "
+          + "tls.key in the config file, CUSTOS_TLS_CERT and CUSTOS_TLS_KEY, or --tls-cert and --tls-key; "
+          + "or run a development server with --dev");
+    }
     Logging.configure(cfg.logFormat(), cfg.logLevel());
 
     Path temporary = null;

@@ -28,7 +28,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = {"Show the health of the server at CUSTOS_ADDR (default http://127.0.0.1:8200).",
+    description = {"Show the health of the server at CUSTOS_ADDR.",
+        "CUSTOS_ADDR defaults to http://127.0.0.1:8200.",
         "Trusts the CA certificate in CUSTOS_CACERT (PEM) for https addresses."})
 final class StatusCommand implements Callable<Integer> {
   static final String DEFAULT_ADDR = "http://127.0.0.1:8200";

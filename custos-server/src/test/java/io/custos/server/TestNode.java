@@ -24,7 +24,7 @@ final class TestNode implements AutoCloseable {
   SystemState state = SystemState.UNINITIALISED;
 
   TestNode(Path dir, ServerSettings settings, List<RouteModule> modules) {
-    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), VERSION, InstantSource.system());
+    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), VERSION.version(), InstantSource.system());
     SystemHealth health = new SystemHealth(VERSION, storage, () -> state, InstantSource.system(), settings.dev());
     server = ApiServer.start(settings, VERSION.version(), health, modules);
   }

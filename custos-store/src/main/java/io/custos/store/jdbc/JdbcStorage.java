@@ -7,7 +7,6 @@ import io.custos.store.InstanceRecord;
 import io.custos.store.RecordStore;
 import io.custos.store.Storage;
 import io.custos.store.StorageUrl;
-import io.custos.system.ProductVersion;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -38,8 +37,10 @@ public final class JdbcStorage implements Storage {
    * Opens the store at {@code url}, creating and migrating it if needed. Refuses, without
    * writing anything, a file that is not a SQLite database, a database that is not a Custos
    * store, and a schema newer than this release knows.
+   *
+   * @param version the Custos release opening it, recorded if the store is new
    */
-  public static JdbcStorage open(StorageUrl url, ProductVersion version, InstantSource clock) {
+  public static JdbcStorage open(StorageUrl url, String version, InstantSource clock) {
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(clock, "clock");
     return switch (url) {
@@ -53,7 +54,7 @@ public final class JdbcStorage implements Storage {
   }
 
   private static JdbcStorage openPool(String kind, HikariConfig config, StorageUrl url,
-      ProductVersion version, InstantSource clock) {
+      String version, InstantSource clock) {
     HikariDataSource ds;
     try {
       ds = new HikariDataSource(config);
@@ -70,7 +71,7 @@ public final class JdbcStorage implements Storage {
     }
   }
 
-  private static InstanceRecord ensureInstance(HikariDataSource ds, ProductVersion version,
+  private static InstanceRecord ensureInstance(HikariDataSource ds, String version,
       InstantSource clock) {
     try (Connection c = ds.getConnection()) {
       InstanceRecord existing = readInstance(c);
@@ -78,7 +79,7 @@ public final class JdbcStorage implements Storage {
         return existing;
       }
       InstanceRecord created = new InstanceRecord(UUID.randomUUID(),
-          Instant.ofEpochMilli(clock.millis()), version.version());
+          Instant.ofEpochMilli(clock.millis()), version);
       try (PreparedStatement ps = c.prepareStatement(
           "INSERT INTO custos_instance (singleton, instance_id, created_at_ms, created_by_version) VALUES (1, ?, ?, ?)")) {
         ps.setString(1, created.id().toString());

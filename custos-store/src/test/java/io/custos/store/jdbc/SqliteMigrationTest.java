@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.failure.StorageException;
 import io.custos.store.StorageUrl;
-import io.custos.system.ProductVersion;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -20,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SqliteMigrationTest {
-  private static final ProductVersion VERSION = new ProductVersion("test", "none");
+  private static final String VERSION = "test";
   @TempDir Path dir;
 
   private JdbcStorage open(Path file) {

@@ -3,14 +3,13 @@ package io.custos.store.jdbc;
 import io.custos.store.Storage;
 import io.custos.store.StorageContract;
 import io.custos.store.StorageUrl;
-import io.custos.system.ProductVersion;
 import java.nio.file.Path;
 import java.time.InstantSource;
 
 class SqliteStorageTest extends StorageContract {
   @Override
   protected Storage open(Path dir) {
-    return JdbcStorage.open(StorageUrl.inDataDir(dir), new ProductVersion("test", "none"),
+    return JdbcStorage.open(StorageUrl.inDataDir(dir), "test",
         InstantSource.system());
   }
 }

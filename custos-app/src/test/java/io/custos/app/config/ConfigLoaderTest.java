@@ -1,0 +1,161 @@
+package io.custos.app.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.custos.store.StorageUrl;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  private Path yaml(String text) throws Exception {
+    Path f = dir.resolve("custos.yaml");
+    Files.writeString(f, text);
+    return f;
+  }
+
+  @Test
+  @DisplayName("without any source the defaults apply")
+  void defaults() {
+    CustosConfig c = new ConfigLoader().load();
+    assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/custos"));
+    assertThat(c.listen()).isEqualTo(new HostPort("127.0.0.1", 8200));
+    assertThat(c.tlsCert()).isEmpty();
+    assertThat(c.storageUrl()).isEqualTo(new StorageUrl.Sqlite(Path.of("/var/lib/custos/custos.db")));
+    assertThat(c.logFormat()).isEqualTo(CustosConfig.LogFormat.PLAIN);
+    assertThat(c.logLevel()).isEqualTo("info");
+    assertThat(c.maxRequestBytes()).isEqualTo(1024 * 1024);
+    assertThat(c.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  @DisplayName("the documented example file is valid and every key in it is read")
+  void exampleFileIsValid() throws Exception {
+    CustosConfig c = new ConfigLoader().file(Path.of("../custos.yaml.example")).load();
+    assertThat(c.tlsCert()).contains(Path.of("/etc/custos/tls.crt"));
+    assertThat(c.tlsKey()).contains(Path.of("/etc/custos/tls.key"));
+    assertThat(c.storageUrl()).isEqualTo(new StorageUrl.Sqlite(Path.of("/var/lib/custos/custos.db")));
+  }
+
+  @Test
+  @DisplayName("file < environment < flags")
+  void precedence() throws Exception {
+    Path f = yaml("""
+        data_dir: /from/file
+        listen: 0.0.0.0:9000
+        log:
+          format: json
+          level: debug
+        limits:
+          max_request_bytes: 64KiB
+          idle_timeout: 5m
+        """);
+    CustosConfig fileOnly = new ConfigLoader().file(f).load();
+    assertThat(fileOnly.dataDir()).isEqualTo(Path.of("/from/file"));
+    assertThat(fileOnly.listen()).isEqualTo(new HostPort("0.0.0.0", 9000));
+    assertThat(fileOnly.logFormat()).isEqualTo(CustosConfig.LogFormat.JSON);
+    assertThat(fileOnly.maxRequestBytes()).isEqualTo(64 * 1024);
+    assertThat(fileOnly.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+
+    CustosConfig withEnv = new ConfigLoader().file(f)
+        .environment(Map.of("CUSTOS_LISTEN", "127.0.0.1:9100", "CUSTOS_DATA_DIR", "/from/env", "CUSTOS_ADDR", "ignored"))
+        .load();
+    assertThat(withEnv.listen().port()).isEqualTo(9100);
+    assertThat(withEnv.dataDir()).isEqualTo(Path.of("/from/env"));
+
+    CustosConfig withFlag = new ConfigLoader().file(f)
+        .environment(Map.of("CUSTOS_LISTEN", "127.0.0.1:9100"))
+        .flag("listen", "--listen", "[::1]:9200")
+        .load();
+    assertThat(withFlag.listen()).isEqualTo(new HostPort("::1", 9200));
+  }
+
+  @Test
+  @DisplayName("an unknown key stops start-up naming the file and the key")
+  void unknownKey() throws Exception {
+    Path f = yaml("listen: 127.0.0.1:8200\nlisten_adress: 1.2.3.4:1\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(f).load())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config " + f + ": 'listen_adress': unknown key");
+    Path nested = yaml("tls:\n  certificate: x\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(nested).load())
+        .hasMessageContaining("'tls.certificate': unknown key");
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource(delimiter = '|', value = {
+      "listen: nowhere                    | 'listen': expected HOST:PORT",
+      "listen: 127.0.0.1:70000            | 'listen': port in '127.0.0.1:70000' must be a number from 0 to 65535",
+      "log: {format: xml}                 | 'log.format': must be plain or json, got 'xml'",
+      "log: {level: loud}                 | 'log.level': must be one of",
+      "limits: {max_request_bytes: 12 GB} | 'limits.max_request_bytes': must be a size",
+      "limits: {max_request_bytes: 10}    | 'limits.max_request_bytes': must be from 1KiB to 64MiB",
+      "limits: {idle_timeout: soon}       | 'limits.idle_timeout': must be a duration",
+      "limits: {idle_timeout: 2h}         | 'limits.idle_timeout': must be from 1s to 1h",
+      "storage: mysql://db                | 'storage': storage URL must start with sqlite: or postgresql://",
+      "storage: 'sqlite:'                 | 'storage': storage URL 'sqlite:' needs a file path",
+      "tls: {cert: /a.pem}                | 'tls.key': is required when tls.cert is set",
+      "tls: /a.pem                        | 'tls': must be a mapping",
+      "listen: [1, 2]                     | 'listen': must be a single value",
+      "data_dir: ''                       | 'data_dir': must be a path, got nothing",
+  })
+  @DisplayName("a bad value stops start-up naming the key and the problem")
+  void badValues(String yaml, String expected) throws Exception {
+    Path f = yaml(yaml + "\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(f).load())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config " + f + ": ")
+        .hasMessageContaining(expected);
+  }
+
+  @Test
+  @DisplayName("a bad environment value names the variable")
+  void badEnvironment() {
+    assertThatThrownBy(() -> new ConfigLoader().environment(Map.of("CUSTOS_LOG_FORMAT", "xml")).load())
+        .hasMessage("environment CUSTOS_LOG_FORMAT: 'log.format': must be plain or json, got 'xml'");
+    assertThatThrownBy(() -> new ConfigLoader().flag("listen", "--listen", "x").load())
+        .hasMessageStartingWith("option --listen: 'listen':");
+  }
+
+  @Test
+  @DisplayName("a missing, malformed or hostile file is refused with a clear message")
+  void badFiles() throws Exception {
+    Path missing = dir.resolve("nope.yaml");
+    assertThatThrownBy(() -> new ConfigLoader().file(missing))
+        .hasMessage("config " + missing + ": file does not exist");
+    Path broken = yaml("listen: [unclosed\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(broken)).hasMessageContaining("not valid YAML");
+    Path dup = yaml("listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(dup)).hasMessageContaining("not valid YAML");
+    Path list = yaml("- a\n- b\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(list)).hasMessageContaining("top level must be a mapping");
+    StringBuilder bomb = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for (char c = 'b'; c <= 'k'; c++) {
+      char p = (char) (c - 1);
+      bomb.append(c).append(": &").append(c).append(" [*").append(p).append(", *").append(p)
+          .append(", *").append(p).append(", *").append(p).append("]\n");
+    }
+    Path laughs = yaml(bomb.toString());
+    assertThatThrownBy(() -> new ConfigLoader().file(laughs)).isInstanceOf(ConfigException.class);
+    Path big = dir.resolve("big.yaml");
+    Files.writeString(big, "# " + "x".repeat(2 * 1024 * 1024));
+    assertThatThrownBy(() -> new ConfigLoader().file(big)).hasMessageContaining("larger than");
+    Path directory = Files.createDirectory(dir.resolve("d.yaml"));
+    assertThatThrownBy(() -> new ConfigLoader().file(directory)).isInstanceOf(ConfigException.class);
+  }
+
+  @Test
+  @DisplayName("an empty file configures nothing")
+  void emptyFile() throws Exception {
+    assertThat(new ConfigLoader().file(yaml("# nothing\n")).load().listen()).isEqualTo(CustosConfig.DEFAULT_LISTEN);
+  }
+}
