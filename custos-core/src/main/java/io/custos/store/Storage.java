@@ -19,6 +19,9 @@ public interface Storage extends AutoCloseable {
   /** Opaque, versioned records (the barrier writes its ciphertexts here). */
   RecordStore records();
 
+  /** The audit log's events, checkpoints and sink cursors. */
+  AuditRecords audit();
+
   /** Cheap round trip to the database; throws {@link io.custos.failure.StorageException} if it fails. */
   void ping();
 

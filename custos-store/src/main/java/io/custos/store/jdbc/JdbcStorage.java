@@ -3,6 +3,7 @@ package io.custos.store.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.custos.failure.StorageException;
+import io.custos.store.AuditRecords;
 import io.custos.store.InstanceRecord;
 import io.custos.store.RecordStore;
 import io.custos.store.Storage;
@@ -23,6 +24,7 @@ public final class JdbcStorage implements Storage {
   private final int schemaVersion;
   private final InstanceRecord instance;
   private final JdbcRecordStore records;
+  private final JdbcAuditRecords audit;
 
   private JdbcStorage(String kind, HikariDataSource dataSource, int schemaVersion,
       InstanceRecord instance, InstantSource clock) {
@@ -31,6 +33,7 @@ public final class JdbcStorage implements Storage {
     this.schemaVersion = schemaVersion;
     this.instance = instance;
     this.records = new JdbcRecordStore(dataSource, clock);
+    this.audit = new JdbcAuditRecords(dataSource);
   }
 
   /**
@@ -138,6 +141,11 @@ public final class JdbcStorage implements Storage {
   @Override
   public RecordStore records() {
     return records;
+  }
+
+  @Override
+  public AuditRecords audit() {
+    return audit;
   }
 
   @Override

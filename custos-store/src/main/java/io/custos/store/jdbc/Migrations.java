@@ -13,6 +13,7 @@ import org.flywaydb.core.api.MigrationVersion;
 
 /** Versioned schema migrations (Flyway), refusing databases from a newer Custos. */
 final class Migrations {
+  /** Portable migrations; vendor-specific ones (triggers) live in LOCATION-<kind>. */
   static final String LOCATION = "classpath:io/custos/store/migration";
   static final String HISTORY_TABLE = "custos_schema_history";
 
@@ -22,7 +23,7 @@ final class Migrations {
   static int migrate(DataSource ds, String kind, StorageUrl url) {
     Flyway flyway = Flyway.configure()
         .dataSource(ds)
-        .locations(LOCATION)
+        .locations(LOCATION, LOCATION + "-" + kind)
         .table(HISTORY_TABLE)
         .placeholders(Map.of("blob", "postgresql".equals(kind) ? "BYTEA" : "BLOB"))
         .cleanDisabled(true)

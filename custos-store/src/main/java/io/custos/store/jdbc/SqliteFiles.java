@@ -100,6 +100,9 @@ final class SqliteFiles {
     config.addDataSourceProperty("foreign_keys", "true");
     config.addDataSourceProperty("busy_timeout", String.valueOf(BUSY_TIMEOUT_MS));
     config.addDataSourceProperty("synchronous", "FULL");
+    // Write transactions take the write lock at BEGIN, so they queue on busy_timeout
+    // instead of failing when two of them try to upgrade a read lock.
+    config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
     return config;
   }
 

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SqliteMigrationTest {
   private static final String VERSION = "test";
+  private static final int LATEST = 3;
   @TempDir Path dir;
 
   private JdbcStorage open(Path file) {
@@ -31,13 +32,13 @@ class SqliteMigrationTest {
   void migratesEmptyDatabase() throws Exception {
     Path file = dir.resolve("sub/custos.db");
     try (JdbcStorage s = open(file)) {
-      assertThat(s.schemaVersion()).isEqualTo(1);
+      assertThat(s.schemaVersion()).isEqualTo(LATEST);
       assertThat(s.kind()).isEqualTo("sqlite");
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement st = c.createStatement()) {
       assertThat(scalar(st, "PRAGMA journal_mode")).isEqualTo("wal");
-      assertThat(scalar(st, "SELECT count(*) FROM custos_schema_history WHERE success = 1")).isEqualTo("1");
+      assertThat(scalar(st, "SELECT count(*) FROM custos_schema_history WHERE success = 1")).isEqualTo(String.valueOf(LATEST));
     }
   }
 
@@ -62,7 +63,7 @@ class SqliteMigrationTest {
       s.records().put("t", "kept", new byte[] {42}, 0);
     }
     try (JdbcStorage s = open(file)) {
-      assertThat(s.schemaVersion()).isEqualTo(1);
+      assertThat(s.schemaVersion()).isEqualTo(LATEST);
       assertThat(s.records().get("t", "kept").orElseThrow().payload()).containsExactly(42);
     }
   }
@@ -108,7 +109,7 @@ class SqliteMigrationTest {
     assertThatThrownBy(() -> open(file))
         .isInstanceOf(StorageException.class)
         .hasMessageContaining("schema version 7")
-        .hasMessageContaining("newer than this Custos supports (1)");
+        .hasMessageContaining("newer than this Custos supports (" + LATEST + ")");
   }
 
   @Test
@@ -120,6 +121,29 @@ class SqliteMigrationTest {
         .isInstanceOf(StorageException.class)
         .hasMessageStartingWith("data directory " + blocker.resolve("data"))
         .hasMessageContaining("cannot be created");
+  }
+
+  @Test
+  @DisplayName("SS-002 11.7.1 — the database itself refuses to change or delete audit events and checkpoints")
+  void auditTablesAreAppendOnly() throws Exception {
+    Path file = dir.resolve("custos.db");
+    try (JdbcStorage s = open(file)) {
+      s.audit().append(java.util.List.of(new io.custos.store.AuditRecords.EventRow(1,
+          java.time.Instant.now(), new byte[] {1}, new byte[32])));
+      s.audit().addCheckpoint(new io.custos.store.AuditRecords.CheckpointRow(1, java.time.Instant.now(), "note"));
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement()) {
+      for (String sql : new String[] {
+          "UPDATE audit_event SET event = X'02' WHERE seq = 1",
+          "DELETE FROM audit_event WHERE seq = 1",
+          "UPDATE audit_checkpoint SET note = 'forged'",
+          "DELETE FROM audit_checkpoint"}) {
+        assertThatThrownBy(() -> st.execute(sql)).as(sql).hasMessageContaining("append-only (SS-002 11.7.1)");
+      }
+      assertThat(scalar(st, "SELECT hex(event) FROM audit_event WHERE seq = 1")).isEqualTo("01");
+      assertThat(scalar(st, "SELECT note FROM audit_checkpoint")).isEqualTo("note");
+    }
   }
 
   private static String scalar(Statement st, String sql) throws Exception {

@@ -1,0 +1,222 @@
+package io.custos.store.jdbc;
+
+import io.custos.failure.ConflictException;
+import io.custos.failure.InvalidInputException;
+import io.custos.failure.StorageException;
+import io.custos.store.AuditRecords;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+/** {@link AuditRecords} in the audit_* tables; every append is one transaction. */
+final class JdbcAuditRecords implements AuditRecords {
+  private static final Pattern SINK = Pattern.compile("[a-z][a-z0-9_.-]{0,63}");
+  private final DataSource ds;
+
+  JdbcAuditRecords(DataSource ds) {
+    this.ds = ds;
+  }
+
+  @Override
+  public void append(List<EventRow> rows) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    for (int i = 1; i < rows.size(); i++) {
+      if (rows.get(i).seq() != rows.get(i - 1).seq() + 1) {
+        throw new InvalidInputException("audit events must be appended with consecutive seqs; "
+            + rows.get(i).seq() + " follows " + rows.get(i - 1).seq());
+      }
+    }
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        long last = lastSeq(c);
+        if (rows.getFirst().seq() != last + 1) {
+          throw new ConflictException("audit log is at seq " + last + "; cannot append seq " + rows.getFirst().seq());
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO audit_event (seq, recorded_at_ms, event, leaf_hash) VALUES (?, ?, ?, ?)")) {
+          for (EventRow r : rows) {
+            ps.setLong(1, r.seq());
+            ps.setLong(2, r.recordedAt().toEpochMilli());
+            ps.setBytes(3, r.event());
+            ps.setBytes(4, r.leafHash());
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new StorageException("audit events " + rows.getFirst().seq() + ".." + rows.getLast().seq()
+          + " could not be made durable: " + JdbcStorage.rootMessage(e), e);
+    }
+  }
+
+  @Override
+  public long lastSeq() {
+    try (Connection c = ds.getConnection()) {
+      return lastSeq(c);
+    } catch (SQLException e) {
+      throw failed("read the audit log", e);
+    }
+  }
+
+  private static long lastSeq(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT MAX(seq) FROM audit_event");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Override
+  public List<EventRow> read(long fromSeq, int max) {
+    if (max < 1 || max > 100_000) {
+      throw new InvalidInputException("audit read size must be 1 to 100000, got " + max);
+    }
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT seq, recorded_at_ms, event, leaf_hash FROM audit_event WHERE seq >= ? ORDER BY seq LIMIT ?")) {
+      ps.setLong(1, fromSeq);
+      ps.setInt(2, max);
+      List<EventRow> rows = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.add(new EventRow(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getBytes(3), rs.getBytes(4)));
+        }
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw failed("read the audit log", e);
+    }
+  }
+
+  @Override
+  public List<byte[]> leafHashes(long fromSeq, long toSeq) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT leaf_hash FROM audit_event WHERE seq >= ? AND seq <= ? ORDER BY seq")) {
+      ps.setLong(1, fromSeq);
+      ps.setLong(2, toSeq);
+      List<byte[]> hashes = new ArrayList<>((int) Math.max(0, Math.min(toSeq - fromSeq + 1, 1 << 20)));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          hashes.add(rs.getBytes(1));
+        }
+      }
+      return hashes;
+    } catch (SQLException e) {
+      throw failed("read audit leaf hashes", e);
+    }
+  }
+
+  @Override
+  public void addCheckpoint(CheckpointRow cp) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO audit_checkpoint (tree_size, issued_at_ms, note) VALUES (?, ?, ?)")) {
+      ps.setLong(1, cp.treeSize());
+      ps.setLong(2, cp.issuedAt().toEpochMilli());
+      ps.setString(3, cp.note());
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      if (!checkpoints(cp.treeSize(), cp.treeSize()).isEmpty()) {
+        throw new ConflictException("a checkpoint for tree size " + cp.treeSize() + " already exists");
+      }
+      throw failed("store an audit checkpoint", e);
+    }
+  }
+
+  @Override
+  public List<CheckpointRow> checkpoints(long fromSize, long toSize) {
+    return queryCheckpoints("SELECT tree_size, issued_at_ms, note FROM audit_checkpoint "
+        + "WHERE tree_size >= ? AND tree_size <= ? ORDER BY tree_size", fromSize, toSize);
+  }
+
+  @Override
+  public Optional<CheckpointRow> latestCheckpoint() {
+    List<CheckpointRow> rows = queryCheckpoints("SELECT tree_size, issued_at_ms, note FROM audit_checkpoint "
+        + "WHERE tree_size >= ? AND tree_size <= ? ORDER BY tree_size DESC LIMIT 1", 1, Long.MAX_VALUE);
+    return rows.stream().findFirst();
+  }
+
+  private List<CheckpointRow> queryCheckpoints(String sql, long from, long to) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, from);
+      ps.setLong(2, to);
+      List<CheckpointRow> rows = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.add(new CheckpointRow(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3)));
+        }
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw failed("read audit checkpoints", e);
+    }
+  }
+
+  @Override
+  public long cursor(String sink) {
+    checkSink(sink);
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT delivered_through FROM audit_sink_cursor WHERE sink = ?")) {
+      ps.setString(1, sink);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    } catch (SQLException e) {
+      throw failed("read the cursor of sink " + sink, e);
+    }
+  }
+
+  @Override
+  public void advanceCursor(String sink, long deliveredThrough) {
+    checkSink(sink);
+    try (Connection c = ds.getConnection()) {
+      try (PreparedStatement up = c.prepareStatement(
+          "UPDATE audit_sink_cursor SET delivered_through = ? WHERE sink = ? AND delivered_through < ?")) {
+        up.setLong(1, deliveredThrough);
+        up.setString(2, sink);
+        up.setLong(3, deliveredThrough);
+        if (up.executeUpdate() == 1) {
+          return;
+        }
+      }
+      try (PreparedStatement ins = c.prepareStatement(
+          "INSERT INTO audit_sink_cursor (sink, delivered_through) SELECT ?, ? WHERE NOT EXISTS "
+              + "(SELECT 1 FROM audit_sink_cursor WHERE sink = ?)")) {
+        ins.setString(1, sink);
+        ins.setLong(2, deliveredThrough);
+        ins.setString(3, sink);
+        ins.executeUpdate();
+      }
+    } catch (SQLException e) {
+      throw failed("advance the cursor of sink " + sink, e);
+    }
+  }
+
+  private static void checkSink(String sink) {
+    if (sink == null || !SINK.matcher(sink).matches()) {
+      throw new InvalidInputException("sink name must match [a-z][a-z0-9_.-]{0,63}");
+    }
+  }
+
+  private static StorageException failed(String what, SQLException e) {
+    return new StorageException("storage failed to " + what + ": " + JdbcStorage.rootMessage(e), e);
+  }
+}
