@@ -12,7 +12,8 @@ class SecretBytesTest {
   void zeroisedOnClose() {
     byte[] raw = {1, 2, 3, 4};
     SecretBytes s = SecretBytes.adopt(raw);
-    assertThat(s.use(b -> b[2])).isEqualTo((byte) 3);
+    byte third = s.use(b -> b[2]);
+    assertThat(third).isEqualTo((byte) 3);
     s.close();
     assertThat(raw).containsOnly(0);
     assertThat(s.isWiped()).isTrue();
