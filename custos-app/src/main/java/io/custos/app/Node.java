@@ -1,6 +1,17 @@
 package io.custos.app;
 
+import io.custos.access.AccessGate;
+import io.custos.app.config.CustosConfig;
+import io.custos.audit.AuditDraft;
+import io.custos.audit.AuditEvent;
+import io.custos.audit.AuditKeyring;
+import io.custos.audit.AuditLog;
+import io.custos.monitor.AnomalyDetector;
+import io.custos.monitor.AuditMonitor;
+import io.custos.monitor.KekAuthorisations;
+import io.custos.monitor.MonitorSettings;
 import io.custos.server.ApiServer;
+import io.custos.server.AuditRoutes;
 import io.custos.server.ServerSettings;
 import io.custos.store.Storage;
 import io.custos.store.StorageUrl;
@@ -8,36 +19,83 @@ import io.custos.store.jdbc.JdbcStorage;
 import io.custos.system.SystemHealth;
 import io.custos.system.SystemState;
 import java.nio.file.Path;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import io.custos.app.config.CustosConfig;
+import java.util.UUID;
 
-/** The one place that wires a running Custos node: store, core services, HTTP API. */
+/** The one place that wires a running Custos node: store, audit log, core services, HTTP API. */
 final class Node implements AutoCloseable {
+  private static final AuditEvent.Principal SYSTEM = new AuditEvent.Principal("custos", "system");
+
   private final Storage storage;
+  private final AuditKeyring keyring;
+  private final AuditLog audit;
+  private final AuditMonitor monitor;
+  private final Optional<CentralLogging> central;
   private final ApiServer server;
 
-  private Node(Storage storage, ApiServer server) {
+  private Node(Storage storage, AuditKeyring keyring, AuditLog audit, AuditMonitor monitor,
+      Optional<CentralLogging> central, ApiServer server) {
     this.storage = storage;
+    this.keyring = keyring;
+    this.audit = audit;
+    this.monitor = monitor;
+    this.central = central;
     this.server = server;
   }
 
   static Node start(CustosConfig config, StorageUrl storageUrl, boolean dev) {
     InstantSource clock = InstantSource.system();
-    Storage storage = JdbcStorage.open(storageUrl, VersionInfo.CURRENT.version(), clock);
+    List<AutoCloseable> opened = new ArrayList<>();
     try {
+      Storage storage = JdbcStorage.open(storageUrl, VersionInfo.CURRENT.version(), clock);
+      opened.add(storage);
+      String keyName = AuditKeyring.keyNameFor(storage.instance().id());
+      AuditKeyring keyring = AuditKeyring.loadOrCreate(storage.records(), keyName, drbg());
+      opened.add(keyring);
+      AuditLog audit = AuditLog.open(storage.audit(), keyring.signer(), keyName, clock,
+          new AuditLog.Settings(config.auditCheckpointEvery(), config.auditCheckpointInterval(), 2048));
+      opened.add(audit);
+      AuditMonitor monitor = new AuditMonitor(audit,
+          new AnomalyDetector(MonitorSettings.defaults(), KekAuthorisations.noneGranted(), clock));
+      opened.add(monitor);
+      Optional<CentralLogging> central = CentralLogging.start(config, storage.audit(), audit, clock);
+      central.ifPresent(opened::add);
+      // Fail closed: a node that cannot audit its own start does not start.
+      audit.record(systemEvent("server.start", Map.of("version", VersionInfo.CURRENT.version(),
+          "commit", VersionInfo.CURRENT.commit(), "dev_mode", String.valueOf(dev), "storage", storage.kind())));
+
       // No root of trust exists until `operator init`; the seal replaces this supplier.
       SystemHealth health = new SystemHealth(VersionInfo.CURRENT, storage, () -> SystemState.UNINITIALISED, clock, dev);
       Optional<ServerSettings.Tls> tls = config.tlsCert().map(c -> new ServerSettings.Tls(c, config.tlsKey().orElseThrow()));
       ServerSettings settings = new ServerSettings(config.listen().host(), config.listen().port(), tls, dev,
           config.maxRequestBytes(), config.idleTimeout(), ServerSettings.DEFAULT_STOP_TIMEOUT);
-      ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health, List.of());
-      return new Node(storage, server);
+      AccessGate gate = dev ? AccessGate.devMode() : AccessGate.closed();
+      ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
+          List.of(AuditRoutes.module(audit, keyring, gate, dev)));
+      return new Node(storage, keyring, audit, monitor, central, server);
     } catch (RuntimeException e) {
-      storage.close();
+      closeAll(opened.reversed());
       throw e;
     }
+  }
+
+  /** NIST SP 800-90A DRBG for key generation. */
+  private static SecureRandom drbg() {
+    try {
+      return SecureRandom.getInstance("DRBG");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no DRBG available", e);
+    }
+  }
+
+  private static AuditDraft systemEvent(String action, Map<String, String> params) {
+    return AuditDraft.ok(UUID.randomUUID().toString(), SYSTEM, action, "system", "", params);
   }
 
   String address() {
@@ -48,13 +106,32 @@ final class Node implements AutoCloseable {
     return storage.kind();
   }
 
-  /** Stops the API (letting in-flight requests finish), then closes the store. */
+  long auditSize() {
+    return audit.size();
+  }
+
+  /** Stops the API (letting in-flight requests finish), records the stop, closes the store. */
   @Override
   public void close() {
     try {
       server.stop();
+      audit.record(systemEvent("server.stop", Map.of("version", VersionInfo.CURRENT.version())));
     } finally {
-      storage.close();
+      List<AutoCloseable> rest = new ArrayList<>();
+      rest.add(monitor);
+      central.ifPresent(rest::add); // delivers what it can before the store closes
+      rest.addAll(List.of(audit, keyring, storage));
+      closeAll(rest);
+    }
+  }
+
+  private static void closeAll(List<AutoCloseable> resources) {
+    for (AutoCloseable r : resources) {
+      try {
+        r.close();
+      } catch (Exception e) {
+        // keep closing the rest
+      }
     }
   }
 

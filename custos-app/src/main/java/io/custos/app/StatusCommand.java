@@ -2,64 +2,35 @@ package io.custos.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.TrustManagerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+
 
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = {"Show the health of the server at CUSTOS_ADDR.",
         "CUSTOS_ADDR defaults to http://127.0.0.1:8200.",
         "Trusts the CA certificate in CUSTOS_CACERT (PEM) for https addresses."})
 final class StatusCommand implements Callable<Integer> {
-  static final String DEFAULT_ADDR = "http://127.0.0.1:8200";
 
   @ParentCommand CustosCommand parent;
   @Spec CommandSpec spec;
 
   @Override
-  public Integer call() throws Exception {
-    Map<String, String> env = System.getenv();
-    URI addr = address(env.getOrDefault("CUSTOS_ADDR", DEFAULT_ADDR));
-    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
-    String caCert = env.get("CUSTOS_CACERT");
-    if (caCert != null && !caCert.isBlank()) {
-      b.sslContext(trusting(Path.of(caCert)));
-    }
-    HttpResponse<String> r;
-    try (HttpClient client = b.build()) {
-      r = client.send(HttpRequest.newBuilder(addr.resolve("/v1/sys/health"))
-          .timeout(Duration.ofSeconds(10)).header("Accept", "application/json").GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-    } catch (ConnectException e) {
-      throw new ClientFailure("cannot reach Custos at " + addr + ": connection refused");
-    } catch (HttpTimeoutException e) {
-      throw new ClientFailure("Custos at " + addr + " did not answer within 10s");
-    } catch (SSLHandshakeException e) {
-      throw new ClientFailure("TLS with " + addr + " failed: " + e.getMessage()
-          + (caCert == null ? " (set CUSTOS_CACERT to the CA certificate that signed the server's)" : ""));
-    } catch (IOException e) {
-      throw new ClientFailure("cannot reach Custos at " + addr + ": " + e);
+  public Integer call() {
+    HttpResponse<byte[]> r;
+    URI addr;
+    try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+      addr = client.base();
+      r = client.get("/v1/sys/health");
     }
     JsonNode health;
     try {
@@ -67,6 +38,7 @@ final class StatusCommand implements Callable<Integer> {
     } catch (IOException e) {
       health = null;
     }
+    // Every health status code (200, 5xx) carries the document; anything else is not Custos.
     if (health == null || !health.isObject() || !health.has("sealed")) {
       throw new ClientFailure(addr + " answered HTTP " + r.statusCode() + " without a Custos health document");
     }
@@ -86,40 +58,5 @@ final class StatusCommand implements Callable<Integer> {
     rows.add(Map.entry("Dev mode", h.path("dev_mode").asText()));
     rows.add(Map.entry("Uptime", Duration.ofSeconds(h.path("uptime_seconds").asLong()).toString().substring(2).toLowerCase()));
     return rows;
-  }
-
-  private static URI address(String text) {
-    try {
-      URI u = URI.create(text.trim());
-      if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
-        throw new IllegalArgumentException();
-      }
-      return u;
-    } catch (IllegalArgumentException e) {
-      throw new UsageFailure("CUSTOS_ADDR must be an http:// or https:// URL, got '" + text + "'");
-    }
-  }
-
-  private static SSLContext trusting(Path pem) {
-    try (InputStream in = Files.newInputStream(pem)) {
-      KeyStore ts = KeyStore.getInstance("PKCS12");
-      ts.load(null, null);
-      int i = 0;
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        ts.setCertificateEntry("ca-" + i++, c);
-      }
-      if (i == 0) {
-        throw new UsageFailure("CUSTOS_CACERT " + pem + " holds no PEM certificate");
-      }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ts);
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, tmf.getTrustManagers(), null);
-      return ctx;
-    } catch (IOException e) {
-      throw new UsageFailure("CUSTOS_CACERT " + pem + " cannot be read: " + e.getMessage());
-    } catch (java.security.GeneralSecurityException e) {
-      throw new UsageFailure("CUSTOS_CACERT " + pem + " is not a PEM certificate: " + e.getMessage());
-    }
   }
 }

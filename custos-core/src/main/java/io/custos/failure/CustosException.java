@@ -11,7 +11,7 @@ import java.util.Optional;
  */
 public abstract sealed class CustosException extends RuntimeException
     permits InvalidInputException, NotFoundException, ConflictException,
-        ControlViolationException, UnavailableException, StorageException {
+        ControlViolationException, PermissionDeniedException, UnavailableException, StorageException {
 
   private final String code;
 

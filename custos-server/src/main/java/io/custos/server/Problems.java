@@ -4,6 +4,7 @@ import io.custos.failure.ControlViolationException;
 import io.custos.failure.CustosException;
 import io.custos.failure.InvalidInputException;
 import io.custos.failure.NotFoundException;
+import io.custos.failure.PermissionDeniedException;
 import io.custos.failure.ConflictException;
 import io.custos.failure.StorageException;
 import io.custos.failure.UnavailableException;
@@ -23,6 +24,7 @@ final class Problems {
     return switch (e) {
       case InvalidInputException x -> 400;
       case ControlViolationException x -> 403;
+      case PermissionDeniedException x -> 403;
       case NotFoundException x -> 404;
       case ConflictException x -> 409;
       case UnavailableException x -> 503;

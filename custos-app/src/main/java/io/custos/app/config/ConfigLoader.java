@@ -43,8 +43,13 @@ public final class ConfigLoader {
       "log.format", "CUSTOS_LOG_FORMAT",
       "log.level", "CUSTOS_LOG_LEVEL",
       "limits.max_request_bytes", "CUSTOS_MAX_REQUEST_BYTES",
-      "limits.idle_timeout", "CUSTOS_IDLE_TIMEOUT");
-  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits");
+      "limits.idle_timeout", "CUSTOS_IDLE_TIMEOUT",
+      "audit.file", "CUSTOS_AUDIT_FILE",
+      "audit.syslog", "CUSTOS_AUDIT_SYSLOG",
+      "audit.syslog_ca", "CUSTOS_AUDIT_SYSLOG_CA",
+      "audit.checkpoint_every", "CUSTOS_AUDIT_CHECKPOINT_EVERY",
+      "audit.checkpoint_interval", "CUSTOS_AUDIT_CHECKPOINT_INTERVAL");
+  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit");
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
   private static final ObjectMapper YAML;
@@ -183,7 +188,33 @@ public final class ConfigLoader {
     }).orElse("info");
     long maxBody = get("limits.max_request_bytes").map(v -> bytes(v, "limits.max_request_bytes")).orElse(1024L * 1024);
     Duration idle = get("limits.idle_timeout").map(v -> duration(v, "limits.idle_timeout")).orElse(Duration.ofSeconds(30));
-    return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle);
+    Optional<Path> auditFile = get("audit.file").map(v -> path(v, "audit.file"));
+    Optional<HostPort> syslog = get("audit.syslog").map(v -> {
+      try {
+        return HostPort.parse(v.text());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(v.source(), "audit.syslog", e.getMessage());
+      }
+    });
+    Optional<Path> syslogCa = get("audit.syslog_ca").map(v -> path(v, "audit.syslog_ca"));
+    if (syslogCa.isPresent() && syslog.isEmpty()) {
+      throw new ConfigException(get("audit.syslog_ca").get().source(), "audit.syslog", "is required when audit.syslog_ca is set");
+    }
+    int every = get("audit.checkpoint_every").map(v -> {
+      try {
+        int n = Integer.parseInt(v.text().trim());
+        if (n >= 1 && n <= 1_000_000) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // refused below
+      }
+      throw new ConfigException(v.source(), "audit.checkpoint_every", "must be a whole number from 1 to 1000000; got '" + v.text() + "'");
+    }).orElse(1000);
+    Duration interval = get("audit.checkpoint_interval").map(v -> duration(v, "audit.checkpoint_interval"))
+        .orElse(Duration.ofSeconds(10));
+    return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
+        auditFile, syslog, syslogCa, every, interval);
   }
 
   private Optional<Value> get(String key) {

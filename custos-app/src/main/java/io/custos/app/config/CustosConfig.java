@@ -20,7 +20,12 @@ public record CustosConfig(
     LogFormat logFormat,
     String logLevel,
     long maxRequestBytes,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    Optional<Path> auditFile,
+    Optional<HostPort> auditSyslog,
+    Optional<Path> auditSyslogCa,
+    int auditCheckpointEvery,
+    Duration auditCheckpointInterval) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -36,6 +41,10 @@ public record CustosConfig(
     Objects.requireNonNull(logFormat, "logFormat");
     Objects.requireNonNull(logLevel, "logLevel");
     Objects.requireNonNull(idleTimeout, "idleTimeout");
+    Objects.requireNonNull(auditFile, "auditFile");
+    Objects.requireNonNull(auditSyslog, "auditSyslog");
+    Objects.requireNonNull(auditSyslogCa, "auditSyslogCa");
+    Objects.requireNonNull(auditCheckpointInterval, "auditCheckpointInterval");
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

@@ -1,0 +1,135 @@
+package io.custos.app;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The CLI's way to a running server: {@code CUSTOS_ADDR} (default http://127.0.0.1:8200),
+ * trusting the CA certificate in {@code CUSTOS_CACERT} when set. Failures become one line.
+ */
+final class ApiClient implements AutoCloseable {
+  static final String DEFAULT_ADDR = "http://127.0.0.1:8200";
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final URI base;
+  private final boolean customCa;
+  private final HttpClient http;
+
+  private ApiClient(URI base, boolean customCa, HttpClient http) {
+    this.base = base;
+    this.customCa = customCa;
+    this.http = http;
+  }
+
+  static ApiClient fromEnvironment(Map<String, String> env) {
+    URI addr = address(env.getOrDefault("CUSTOS_ADDR", DEFAULT_ADDR));
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    String caCert = env.get("CUSTOS_CACERT");
+    boolean custom = caCert != null && !caCert.isBlank();
+    if (custom) {
+      b.sslContext(trusting(Path.of(caCert)));
+    }
+    return new ApiClient(addr, custom, b.build());
+  }
+
+  URI base() {
+    return base;
+  }
+
+  HttpResponse<byte[]> get(String pathAndQuery) {
+    return send(HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(TIMEOUT).GET());
+  }
+
+  HttpResponse<byte[]> postJson(String path, byte[] body) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  /** The body of a 2xx answer; anything else becomes a ClientFailure quoting the problem's detail. */
+  byte[] ok(HttpResponse<byte[]> r) {
+    if (r.statusCode() / 100 == 2) {
+      return r.body();
+    }
+    String detail;
+    try {
+      detail = Output.JSON_MAPPER.readTree(r.body()).path("detail").asText("");
+    } catch (IOException e) {
+      detail = "";
+    }
+    throw new ClientFailure("server answered HTTP " + r.statusCode() + (detail.isEmpty() ? "" : ": " + detail));
+  }
+
+  private HttpResponse<byte[]> send(HttpRequest.Builder b) {
+    try {
+      return http.send(b.header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (ConnectException e) {
+      throw new ClientFailure("cannot reach Custos at " + base + ": connection refused");
+    } catch (HttpTimeoutException e) {
+      throw new ClientFailure("Custos at " + base + " did not answer within " + TIMEOUT.toSeconds() + "s");
+    } catch (SSLHandshakeException e) {
+      throw new ClientFailure("TLS with " + base + " failed: " + e.getMessage()
+          + (customCa ? "" : " (set CUSTOS_CACERT to the CA certificate that signed the server's)"));
+    } catch (IOException e) {
+      throw new ClientFailure("cannot reach Custos at " + base + ": " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClientFailure("interrupted");
+    }
+  }
+
+  private static URI address(String text) {
+    try {
+      URI u = URI.create(text.trim());
+      if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+        throw new IllegalArgumentException();
+      }
+      return u;
+    } catch (IllegalArgumentException e) {
+      throw new UsageFailure("CUSTOS_ADDR must be an http:// or https:// URL, got '" + text + "'");
+    }
+  }
+
+  private static SSLContext trusting(Path pem) {
+    try (InputStream in = Files.newInputStream(pem)) {
+      KeyStore ts = KeyStore.getInstance("PKCS12");
+      ts.load(null, null);
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        ts.setCertificateEntry("ca-" + i++, c);
+      }
+      if (i == 0) {
+        throw new UsageFailure("CUSTOS_CACERT " + pem + " holds no PEM certificate");
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ts);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (IOException e) {
+      throw new UsageFailure("CUSTOS_CACERT " + pem + " cannot be read: " + e.getMessage());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new UsageFailure("CUSTOS_CACERT " + pem + " is not a PEM certificate: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    http.close();
+  }
+}

@@ -1,0 +1,386 @@
+package io.custos.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.custos.audit.AuditKeyring;
+import io.custos.audit.CheckpointKeys;
+import io.custos.audit.LogEntry;
+import io.custos.audit.LogVerifier;
+import io.custos.audit.MerkleTree;
+import io.custos.audit.VerificationResult;
+import io.custos.store.AuditRecords;
+import io.custos.store.Storage;
+import io.custos.store.StorageUrl;
+import io.custos.store.jdbc.JdbcStorage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "audit", mixinStandardHelpOptions = true,
+    description = {"The tamper-evident audit log (SS-002 11.7.1): export, verify, prove.",
+        "Works against the server at CUSTOS_ADDR, or offline on a data directory with --data-dir."},
+    subcommands = {AuditCommand.Export.class, AuditCommand.Verify.class, AuditCommand.Prove.class,
+        AuditCommand.Consistency.class, AuditCommand.PublicKey.class, AuditCommand.Hash.class})
+final class AuditCommand {
+  @ParentCommand CustosCommand root;
+
+  static final int PAGE = 10_000;
+
+  /** Opens an existing store for offline reading; never creates one. */
+  static Storage offline(Path dataDir) {
+    StorageUrl.Sqlite url = (StorageUrl.Sqlite) StorageUrl.inDataDir(dataDir);
+    if (!Files.isRegularFile(url.file())) {
+      throw new UsageFailure("no Custos store in " + dataDir + " (" + url.file() + " does not exist)");
+    }
+    return JdbcStorage.open(url, VersionInfo.CURRENT.version(), InstantSource.system());
+  }
+
+  /** Writes the export (events and checkpoint lines) of a local store. */
+  static void exportOffline(Storage s, long from, long to, OutputStream out) throws IOException {
+    AuditRecords audit = s.audit();
+    long last = Math.min(to, audit.lastSeq());
+    for (long seq = from; seq <= last; ) {
+      List<AuditRecords.EventRow> rows = audit.read(seq, (int) Math.min(PAGE, last - seq + 1));
+      if (rows.isEmpty()) {
+        break;
+      }
+      long pageEnd = rows.getLast().seq();
+      Map<Long, String> notes = new java.util.HashMap<>();
+      audit.checkpoints(seq, pageEnd).forEach(c -> notes.put(c.treeSize(), c.note()));
+      for (AuditRecords.EventRow r : rows) {
+        out.write(r.event());
+        out.write('\n');
+        String note = notes.get(r.seq());
+        if (note != null) {
+          out.write(new LogEntry.CheckpointNote(note).toExportLine());
+          out.write('\n');
+        }
+      }
+      seq = pageEnd + 1;
+    }
+    out.flush();
+  }
+
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = "Write events and signed checkpoints as JSON lines to stdout (custos audit export > log.jsonl).")
+  static final class Export implements Callable<Integer> {
+    @ParentCommand AuditCommand audit;
+    @Option(names = "--from", paramLabel = "SEQ", defaultValue = "1", description = "First seq (default 1).")
+    long from;
+    @Option(names = "--to", paramLabel = "SEQ", defaultValue = "" + Long.MAX_VALUE, description = "Last seq (default: the end).")
+    long to;
+
+    @Override
+    public Integer call() throws IOException {
+      if (from < 1 || to < from) {
+        throw new UsageFailure("--from must be >= 1 and --to >= --from");
+      }
+      OutputStream out = System.out;
+      if (audit.root.dataDir != null) {
+        try (Storage s = offline(audit.root.dataDir)) {
+          exportOffline(s, from, to, out);
+        }
+        return 0;
+      }
+      try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+        fetchExport(client, from, to, out);
+      }
+      return 0;
+    }
+  }
+
+  /**
+   * Pages through the server's export from {@code from} to {@code to} or to the log's size at
+   * the first page, whichever is smaller (reading the log adds events; they are left for next time).
+   */
+  static void fetchExport(ApiClient client, long from, long to, OutputStream out) throws IOException {
+    long seq = from;
+    long end = to;
+    boolean first = true;
+    while (seq <= end) {
+      long limit = Math.min(PAGE, end - seq + 1);
+      var r = client.get("/v1/audit/export?from=" + seq + "&limit=" + limit);
+      byte[] page = client.ok(r);
+      if (first) {
+        end = Math.min(end, r.headers().firstValue("X-Custos-Audit-Size").map(Long::parseLong).orElse(end));
+        first = false;
+      }
+      if (page.length == 0) {
+        break;
+      }
+      long last = lastEventSeq(page);
+      if (last > end) {
+        page = cutAfter(page, end);
+        last = end;
+      }
+      out.write(page);
+      seq = last + 1;
+    }
+    out.flush();
+  }
+
+  /** The page up to and including event {@code seq} and the checkpoint line right after it. */
+  static byte[] cutAfter(byte[] page, long seq) throws IOException {
+    String[] lines = new String(page, StandardCharsets.UTF_8).split("\n");
+    StringBuilder kept = new StringBuilder();
+    boolean done = false;
+    for (String line : lines) {
+      boolean checkpoint = line.startsWith("{\"checkpoint\"");
+      if (done && !checkpoint) {
+        break;
+      }
+      kept.append(line).append('\n');
+      if (!checkpoint && Output.JSON_MAPPER.readTree(line).get("seq").asLong() == seq) {
+        done = true;
+      }
+    }
+    return kept.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Seq of the last event line on a page (checkpoint lines carry none). */
+  static long lastEventSeq(byte[] page) throws IOException {
+    String text = new String(page, StandardCharsets.UTF_8);
+    String[] lines = text.split("\n");
+    for (int i = lines.length - 1; i >= 0; i--) {
+      JsonNode n = Output.JSON_MAPPER.readTree(lines[i]);
+      if (n.has("seq")) {
+        return n.get("seq").asLong();
+      }
+    }
+    throw new ClientFailure("server export page holds no event");
+  }
+
+  @Command(name = "verify", mixinStandardHelpOptions = true,
+      description = {"Recompute the whole log and check every checkpoint signature.",
+          "Sources: an exported file (--file with --public-key; needs no server and no secrets),",
+          "a data directory (--data-dir), or the server at CUSTOS_ADDR.",
+          "Prints the first bad seq and exits 1 on any change, deletion, insertion, reordering",
+          "or truncation behind the last checkpoint."})
+  static final class Verify implements Callable<Integer> {
+    @ParentCommand AuditCommand audit;
+    @Spec CommandSpec spec;
+    @Option(names = "--file", paramLabel = "FILE", description = "An export made by `custos audit export`.")
+    Path file;
+    @Option(names = "--public-key", paramLabel = "PEM", description = "Checkpoint public key (from `custos audit public-key`); pins the key.")
+    Path publicKey;
+    @Option(names = "--key-name", paramLabel = "NAME", description = "Checkpoint key name (default: read from the checkpoints).")
+    String keyName;
+
+    @Override
+    public Integer call() throws IOException {
+      byte[] export;
+      byte[] key;
+      String source;
+      if (file != null) {
+        if (publicKey == null) {
+          throw new UsageFailure("--file needs --public-key (the PEM from `custos audit public-key`)");
+        }
+        export = read(file);
+        key = CheckpointKeys.fromPem(new String(read(publicKey), StandardCharsets.US_ASCII));
+        source = file.toString();
+      } else if (audit.root.dataDir != null) {
+        try (Storage s = offline(audit.root.dataDir)) {
+          java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+          exportOffline(s, 1, Long.MAX_VALUE, out);
+          export = out.toByteArray();
+          key = publicKey != null ? CheckpointKeys.fromPem(new String(read(publicKey), StandardCharsets.US_ASCII))
+              : AuditKeyring.storedPublicKey(s.records());
+          if (keyName == null) {
+            keyName = AuditKeyring.keyNameFor(s.instance().id());
+          }
+          source = "data directory " + audit.root.dataDir;
+        }
+      } else {
+        try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+          var k = client.get("/v1/audit/public-key");
+          key = publicKey != null ? CheckpointKeys.fromPem(new String(read(publicKey), StandardCharsets.US_ASCII))
+              : CheckpointKeys.fromPem(new String(client.ok(k), StandardCharsets.US_ASCII));
+          if (keyName == null) {
+            keyName = k.headers().firstValue("X-Custos-Key-Name").orElse(null);
+          }
+          java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+          fetchExport(client, 1, Long.MAX_VALUE, out);
+          export = out.toByteArray();
+          source = "server " + client.base() + (publicKey == null ? " (with the server's own key; pin one with --public-key)" : "");
+        }
+      }
+      if (keyName == null) {
+        keyName = keyNameFromExport(export);
+      }
+      VerificationResult result;
+      try (InputStream in = new ByteArrayInputStream(export)) {
+        result = new LogVerifier(key, keyName).verifyExport(in);
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      return switch (result) {
+        case VerificationResult.Verified v -> {
+          out.println("audit log verified: " + v.events() + " events, " + v.checkpoints() + " signed checkpoints"
+              + v.last().map(c -> "; last checkpoint at size " + c.size() + ", root "
+                  + Base64.getEncoder().encodeToString(c.rootHash())).orElse("; no checkpoint yet")
+              + (v.unverifiedTail() > 0 ? "; " + v.unverifiedTail() + " newer events not yet under a checkpoint" : ""));
+          out.println("source: " + source);
+          out.flush();
+          yield 0;
+        }
+        case VerificationResult.Failed f -> {
+          spec.commandLine().getErr().println("custos: audit log FAILED verification at seq " + f.firstBadSeq() + ": " + f.problem());
+          spec.commandLine().getErr().flush();
+          yield 1;
+        }
+      };
+    }
+  }
+
+  /** The key name in the signature line of the first checkpoint note ("— NAME base64"). */
+  static String keyNameFromExport(byte[] export) throws IOException {
+    for (String line : new String(export, StandardCharsets.UTF_8).split("\n")) {
+      if (line.startsWith("{\"checkpoint\":")) {
+        String note = Output.JSON_MAPPER.readTree(line).get("checkpoint").asText();
+        for (String l : note.split("\n")) {
+          if (l.startsWith("\u2014 ")) {
+            return l.substring(2).split(" ")[0];
+          }
+        }
+      }
+    }
+    return "unknown";
+  }
+
+  static byte[] read(Path p) {
+    try {
+      if (Files.size(p) > 4L * 1024 * 1024 * 1024) {
+        throw new UsageFailure(p + " is larger than 4 GiB");
+      }
+      return Files.readAllBytes(p);
+    } catch (NoSuchFileException e) {
+      throw new UsageFailure(p + " does not exist");
+    } catch (IOException e) {
+      throw new UsageFailure(p + " cannot be read: " + e.getMessage());
+    }
+  }
+
+  @Command(name = "prove", mixinStandardHelpOptions = true,
+      description = "Inclusion proof of event SEQ in a signed tree (RFC 9162), checked here before it is printed.")
+  static final class Prove implements Callable<Integer> {
+    @ParentCommand AuditCommand audit;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "SEQ") long seq;
+    @Option(names = "--size", paramLabel = "N", description = "Tree size (default: the latest checkpoint covering SEQ).")
+    Long size;
+
+    @Override
+    public Integer call() throws IOException {
+      try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+        JsonNode p = Output.JSON_MAPPER.readTree(client.ok(client.get("/v1/audit/proof/inclusion?seq=" + seq
+            + (size == null ? "" : "&size=" + size))));
+        List<byte[]> path = decodeAll(p.get("proof"));
+        boolean ok = MerkleTree.verifyInclusion(b64(p.get("leaf_hash")), p.get("leaf_index").asLong(),
+            p.get("tree_size").asLong(), path, b64(p.get("root_hash")));
+        if (!ok) {
+          throw new ClientFailure("the server's inclusion proof for seq " + seq + " does NOT verify");
+        }
+        audit.root.output.keyValues(spec.commandLine().getOut(), p, List.of(
+            Map.entry("Seq", p.get("seq").asText()), Map.entry("Tree size", p.get("tree_size").asText()),
+            Map.entry("Leaf hash", p.get("leaf_hash").asText()), Map.entry("Root hash", p.get("root_hash").asText()),
+            Map.entry("Proof hashes", String.valueOf(path.size())), Map.entry("Verified", "true")));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "consistency", mixinStandardHelpOptions = true,
+      description = "Consistency proof between tree sizes OLD and NEW (RFC 9162), checked here before it is printed.")
+  static final class Consistency implements Callable<Integer> {
+    @ParentCommand AuditCommand audit;
+    @Spec CommandSpec spec;
+    @Parameters(index = "0", paramLabel = "OLD") long oldSize;
+    @Parameters(index = "1", paramLabel = "NEW") long newSize;
+
+    @Override
+    public Integer call() throws IOException {
+      try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+        JsonNode p = Output.JSON_MAPPER.readTree(client.ok(client.get(
+            "/v1/audit/proof/consistency?from=" + oldSize + "&to=" + newSize)));
+        List<byte[]> path = decodeAll(p.get("proof"));
+        boolean ok = MerkleTree.verifyConsistency(oldSize, newSize, b64(p.get("old_root")), b64(p.get("new_root")), path);
+        if (!ok) {
+          throw new ClientFailure("the server's consistency proof " + oldSize + " -> " + newSize + " does NOT verify");
+        }
+        audit.root.output.keyValues(spec.commandLine().getOut(), p, List.of(
+            Map.entry("Old size", String.valueOf(oldSize)), Map.entry("New size", String.valueOf(newSize)),
+            Map.entry("Old root", p.get("old_root").asText()), Map.entry("New root", p.get("new_root").asText()),
+            Map.entry("Proof hashes", String.valueOf(path.size())), Map.entry("Verified", "true")));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "public-key", mixinStandardHelpOptions = true,
+      description = "Print the checkpoint signing public key as PEM (publish it for outside verifiers).")
+  static final class PublicKey implements Callable<Integer> {
+    @ParentCommand AuditCommand audit;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      String pem;
+      if (audit.root.dataDir != null) {
+        try (Storage s = offline(audit.root.dataDir)) {
+          pem = CheckpointKeys.toPem(AuditKeyring.storedPublicKey(s.records()));
+        }
+      } else {
+        try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+          pem = new String(client.ok(client.get("/v1/audit/public-key")), StandardCharsets.US_ASCII);
+        }
+      }
+      spec.commandLine().getOut().print(pem.endsWith("\n") ? pem : pem + "\n");
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+
+  @Command(name = "hash", mixinStandardHelpOptions = true,
+      description = "HMAC-SHA-256 of a sensitive identifier under the audit HMAC key, to find it in events.")
+  static final class Hash implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "VALUE") String value;
+
+    @Override
+    public Integer call() throws IOException {
+      try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+        byte[] body = Output.JSON_MAPPER.writeValueAsBytes(Map.of("value", value));
+        JsonNode r = Output.JSON_MAPPER.readTree(client.ok(client.postJson("/v1/audit/hash", body)));
+        spec.commandLine().getOut().println(r.get("hmac").asText());
+        spec.commandLine().getOut().flush();
+      }
+      return 0;
+    }
+  }
+
+  private static List<byte[]> decodeAll(JsonNode array) {
+    List<byte[]> out = new ArrayList<>();
+    array.forEach(n -> out.add(b64(n)));
+    return out;
+  }
+
+  private static byte[] b64(JsonNode n) {
+    return Base64.getDecoder().decode(n.asText());
+  }
+}

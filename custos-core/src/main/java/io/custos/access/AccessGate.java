@@ -1,0 +1,28 @@
+package io.custos.access;
+
+/**
+ * Decides whether a caller may use a capability (e.g. {@code audit:read}) on a resource.
+ * Everything not granted is denied. Implementations are pure: no side effects; the caller
+ * audits the decision.
+ */
+public interface AccessGate {
+  Decision check(Caller caller, String capability, String resource);
+
+  /**
+   * Development servers only: every caller is the dev root and may do everything. Marked in
+   * every decision so the audit trail shows it.
+   */
+  static AccessGate devMode() {
+    return (caller, capability, resource) -> new Decision.Allow("dev-mode root");
+  }
+
+  /**
+   * Until principals and policies are configured: nothing protected is allowed. The audit
+   * log then stays readable offline ({@code custos audit export --data-dir}).
+   */
+  static AccessGate closed() {
+    return (caller, capability, resource) -> new Decision.Deny(
+        "'" + capability + "' on '" + resource + "' needs a grant, and no access policies are configured",
+        java.util.Optional.of("SS-002 11.3.5"));
+  }
+}

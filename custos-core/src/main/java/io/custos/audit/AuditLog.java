@@ -1,0 +1,358 @@
+package io.custos.audit;
+
+import io.custos.failure.InvalidInputException;
+import io.custos.failure.StorageException;
+import io.custos.failure.UnavailableException;
+import io.custos.store.AuditRecords;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The front door of the tamper-evident audit log (SS-002 11.7.1).
+ *
+ * <p>{@link #record} returns only when the event is durable; if it cannot be made durable the
+ * caller gets a {@link StorageException} and must refuse its operation (fail closed). Callers
+ * share fsyncs: one writer thread takes every event waiting in the queue and commits them in
+ * one transaction (group commit), so throughput grows with concurrency instead of being one
+ * fsync per event.
+ *
+ * <p>Events are leaves of an RFC 9162 Merkle tree. Every {@code checkpointEvery} events, or
+ * {@code checkpointInterval} after the last checkpoint if the log grew, the writer signs a
+ * checkpoint (tree size, root hash, time) with the dedicated audit signing key.
+ */
+public final class AuditLog implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
+
+  /**
+   * @param checkpointEvery sign a checkpoint at least every this many events
+   * @param checkpointInterval and at least this often while events arrive
+   * @param maxBatch most events committed in one transaction
+   */
+  public record Settings(int checkpointEvery, Duration checkpointInterval, int maxBatch) {
+    public Settings {
+      if (checkpointEvery < 1 || maxBatch < 1 || checkpointInterval.isNegative() || checkpointInterval.isZero()) {
+        throw new IllegalArgumentException("audit settings must be positive");
+      }
+    }
+
+    public static Settings defaults() {
+      return new Settings(1000, Duration.ofSeconds(10), 2048);
+    }
+  }
+
+  private record Pending(AuditDraft draft, CompletableFuture<Long> done) {}
+
+  private final AuditRecords store;
+  private final CheckpointSigner signer;
+  private final String origin;
+  private final InstantSource clock;
+  private final Settings settings;
+  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final List<java.util.function.Consumer<List<AuditEvent>>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final TreeFrontier frontier;
+  private final Thread writer;
+  private volatile boolean closing;
+  private volatile long durableSize;
+  private volatile SignedCheckpoint latest;
+  private Instant lastEventTime;
+  private Instant lastCheckpointTime;
+
+  private AuditLog(AuditRecords store, CheckpointSigner signer, String origin, InstantSource clock,
+      Settings settings, TreeFrontier frontier, Instant lastEventTime, SignedCheckpoint latest) {
+    this.store = store;
+    this.signer = signer;
+    this.origin = origin;
+    this.clock = clock;
+    this.settings = settings;
+    this.frontier = frontier;
+    this.durableSize = frontier.size();
+    this.lastEventTime = lastEventTime;
+    this.latest = latest;
+    this.lastCheckpointTime = latest == null ? clock.instant() : latest.checkpoint().time();
+    this.writer = Thread.ofPlatform().name("custos-audit-writer").daemon().start(this::writeLoop);
+  }
+
+  /**
+   * Opens the log over its store, rebuilding the tree's right edge from the stored leaf
+   * hashes. The latest stored checkpoint must match the stored events, otherwise the log has
+   * been tampered with and opening fails with the first size that disagrees.
+   */
+  public static AuditLog open(AuditRecords store, CheckpointSigner signer, String origin,
+      InstantSource clock, Settings settings) {
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(signer, "signer");
+    Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(settings, "settings");
+    TreeFrontier frontier = new TreeFrontier();
+    long last = store.lastSeq();
+    Optional<AuditRecords.CheckpointRow> latestRow = store.latestCheckpoint();
+    byte[] rootAtCheckpoint = null;
+    final int chunk = 65_536;
+    for (long from = 1; from <= last; from += chunk) {
+      long to = Math.min(last, from + chunk - 1);
+      for (byte[] h : store.leafHashes(from, to)) {
+        frontier.add(h);
+        if (latestRow.isPresent() && frontier.size() == latestRow.get().treeSize()) {
+          rootAtCheckpoint = frontier.root();
+        }
+      }
+    }
+    if (frontier.size() != last) {
+      throw new StorageException("audit log has gaps: " + frontier.size() + " leaf hashes for " + last + " events");
+    }
+    SignedCheckpoint latest = null;
+    if (latestRow.isPresent()) {
+      latest = SignedCheckpoint.parse(latestRow.get().note(), signer.publicKey(), signer.keyName());
+      if (rootAtCheckpoint == null || !java.util.Arrays.equals(rootAtCheckpoint, latest.checkpoint().rootHash())) {
+        throw new StorageException("audit log does not match its latest signed checkpoint (size "
+            + latest.checkpoint().size() + "): events were changed or removed; run `custos audit verify`");
+      }
+    }
+    Instant lastTime = last == 0 ? Instant.EPOCH
+        : EventCodec.decode(store.read(last, 1).getFirst().event()).time();
+    return new AuditLog(store, signer, origin, clock, settings, frontier, lastTime, latest);
+  }
+
+  /**
+   * Appends one event and returns its seq once it is durable.
+   *
+   * @throws StorageException if the event could not be made durable: the caller must refuse
+   *     the operation it was about to perform (fail closed)
+   */
+  public long record(AuditDraft draft) {
+    Objects.requireNonNull(draft, "draft");
+    if (closing) {
+      throw new UnavailableException("audit log is closed; operation refused (fail closed)");
+    }
+    Pending p = new Pending(draft, new CompletableFuture<>());
+    queue.add(p);
+    try {
+      return p.done().get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new StorageException("audit event could not be made durable; operation refused (fail closed)", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UnavailableException("interrupted while writing the audit event; operation refused");
+    }
+  }
+
+  /**
+   * Calls {@code listener} on the writer thread with each batch of events once it is durable,
+   * in seq order. Listeners must return at once (hand off to their own thread); a listener
+   * that throws is logged and does not affect the log.
+   */
+  public void onCommit(java.util.function.Consumer<List<AuditEvent>> listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Number of durable events (the current tree size). */
+  public long size() {
+    return durableSize;
+  }
+
+  public Optional<SignedCheckpoint> latestCheckpoint() {
+    return Optional.ofNullable(latest);
+  }
+
+  public CheckpointSigner signer() {
+    return signer;
+  }
+
+  /** Signs a checkpoint of everything durable now, unless the latest one already covers it. */
+  public SignedCheckpoint checkpointNow() {
+    Pending barrier = new Pending(null, new CompletableFuture<>());
+    queue.add(barrier);
+    try {
+      barrier.done().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new UnavailableException("audit checkpoint could not be made: " + e.getMessage());
+    }
+    return latest;
+  }
+
+  /** Stored events from {@code fromSeq}, at most {@code max}, in order. */
+  public List<AuditRecords.EventRow> events(long fromSeq, int max) {
+    return store.read(fromSeq, max);
+  }
+
+  /** Stored checkpoints with tree sizes in {@code [fromSize, toSize]}. */
+  public List<AuditRecords.CheckpointRow> checkpoints(long fromSize, long toSize) {
+    return store.checkpoints(fromSize, toSize);
+  }
+
+  /** Inclusion proof of event {@code seq} in the tree of size {@code treeSize}. */
+  public List<byte[]> inclusionProof(long seq, long treeSize) {
+    checkRange(seq, treeSize);
+    return MerkleTree.inclusionProof(storedLeaves(treeSize), seq - 1, treeSize);
+  }
+
+  /** Consistency proof between trees of sizes {@code oldSize} and {@code newSize}. */
+  public List<byte[]> consistencyProof(long oldSize, long newSize) {
+    if (oldSize < 1 || oldSize > newSize) {
+      throw new InvalidInputException("consistency needs 1 <= old size <= new size, got " + oldSize + " and " + newSize);
+    }
+    checkRange(newSize, newSize);
+    return MerkleTree.consistencyProof(storedLeaves(newSize), oldSize, newSize);
+  }
+
+  /** RFC 9162 root hash of the first {@code treeSize} events. */
+  public byte[] rootHash(long treeSize) {
+    checkRange(Math.max(treeSize, 1), Math.max(treeSize, 1));
+    return MerkleTree.rootHash(storedLeaves(treeSize), treeSize);
+  }
+
+  private void checkRange(long seq, long treeSize) {
+    long size = durableSize;
+    if (treeSize < 1 || treeSize > size) {
+      throw new InvalidInputException("tree size " + treeSize + " is not between 1 and the log size " + size);
+    }
+    if (seq < 1 || seq > treeSize) {
+      throw new InvalidInputException("seq " + seq + " is not between 1 and tree size " + treeSize);
+    }
+  }
+
+  private LeafHashes storedLeaves(long treeSize) {
+    List<byte[]> hashes = store.leafHashes(1, treeSize);
+    return new LeafHashes() {
+      @Override
+      public long size() {
+        return hashes.size();
+      }
+
+      @Override
+      public byte[] leafHash(long index) {
+        return hashes.get(Math.toIntExact(index));
+      }
+    };
+  }
+
+  private void writeLoop() {
+    List<Pending> batch = new ArrayList<>(settings.maxBatch());
+    while (!(closing && queue.isEmpty())) {
+      try {
+        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first != null) {
+          batch.add(first);
+          queue.drainTo(batch, settings.maxBatch() - 1);
+          commit(batch);
+          batch.clear();
+        }
+        maybeCheckpoint(false);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "audit writer: " + e.getMessage());
+        batch.forEach(p -> p.done().completeExceptionally(e));
+        batch.clear();
+      }
+    }
+  }
+
+  private void commit(List<Pending> batch) {
+    List<AuditRecords.EventRow> rows = new ArrayList<>(batch.size());
+    List<byte[]> leaves = new ArrayList<>(batch.size());
+    List<Pending> events = new ArrayList<>(batch.size());
+    List<AuditEvent> committed = new ArrayList<>(batch.size());
+    boolean forceCheckpoint = false;
+    long seq = frontier.size();
+    Instant time = lastEventTime;
+    for (Pending p : batch) {
+      if (p.draft() == null) {
+        forceCheckpoint = true;
+        continue;
+      }
+      Instant now = clock.instant();
+      time = now.isAfter(time) ? now : time; // times never run backwards within the log
+      AuditEvent event = p.draft().toEvent(++seq, time);
+      committed.add(event);
+      byte[] encoded = EventCodec.encode(event);
+      byte[] leaf = MerkleTree.leafHash(encoded);
+      rows.add(new AuditRecords.EventRow(seq, time, encoded, leaf));
+      leaves.add(leaf);
+      events.add(p);
+    }
+    try {
+      store.append(rows);
+    } catch (RuntimeException e) {
+      StorageException refused = new StorageException(
+          "audit event could not be made durable (" + e.getMessage() + "); operation refused (fail closed)", e);
+      events.forEach(p -> p.done().completeExceptionally(refused));
+      batch.stream().filter(p -> p.draft() == null).forEach(p -> p.done().completeExceptionally(refused));
+      return;
+    }
+    leaves.forEach(frontier::add);
+    lastEventTime = time;
+    durableSize = frontier.size();
+    long first = durableSize - events.size() + 1;
+    for (int i = 0; i < events.size(); i++) {
+      events.get(i).done().complete(first + i);
+    }
+    for (var listener : listeners) {
+      try {
+        listener.accept(committed);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "audit listener failed: " + e.getMessage());
+      }
+    }
+    maybeCheckpoint(forceCheckpoint);
+    batch.stream().filter(p -> p.draft() == null).forEach(p -> p.done().complete(durableSize));
+  }
+
+  private void maybeCheckpoint(boolean force) {
+    long size = frontier.size();
+    long covered = latest == null ? 0 : latest.checkpoint().size();
+    if (size == covered) {
+      return;
+    }
+    Instant now = clock.instant();
+    boolean due = force
+        || size - covered >= settings.checkpointEvery()
+        || !now.isBefore(lastCheckpointTime.plus(settings.checkpointInterval()));
+    if (!due) {
+      return;
+    }
+    Instant at = now.isAfter(lastEventTime) ? now : lastEventTime;
+    try {
+      Checkpoint cp = new Checkpoint(origin, size, frontier.root(), at);
+      SignedCheckpoint signed = SignedCheckpoint.sign(cp, signer);
+      store.addCheckpoint(new AuditRecords.CheckpointRow(size, at, signed.toNote()));
+      latest = signed;
+      lastCheckpointTime = at;
+    } catch (RuntimeException e) {
+      // Events stay durable; the next attempt covers them. Loud, because it weakens evidence.
+      LOG.log(System.Logger.Level.ERROR, "audit checkpoint at size " + size + " failed: " + e.getMessage());
+    }
+  }
+
+  /** Stops taking events, commits what is queued, signs a final checkpoint. */
+  @Override
+  public void close() {
+    if (closing) {
+      return;
+    }
+    try {
+      checkpointNow();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "final audit checkpoint failed: " + e.getMessage());
+    }
+    closing = true;
+    try {
+      writer.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

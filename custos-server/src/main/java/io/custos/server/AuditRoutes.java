@@ -1,0 +1,241 @@
+package io.custos.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.custos.access.AccessGate;
+import io.custos.access.Caller;
+import io.custos.access.Decision;
+import io.custos.audit.AuditDraft;
+import io.custos.audit.AuditEvent;
+import io.custos.audit.AuditKeyring;
+import io.custos.audit.AuditLog;
+import io.custos.audit.CheckpointKeys;
+import io.custos.audit.LogEntry;
+import io.custos.audit.SignedCheckpoint;
+import io.custos.failure.CustosException;
+import io.custos.failure.InvalidInputException;
+import io.custos.failure.NotFoundException;
+import io.custos.failure.PermissionDeniedException;
+import io.custos.store.AuditRecords;
+import io.javalin.http.Context;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * {@code /v1/audit/*}: export, checkpoints, proofs, the checkpoint public key and identifier
+ * hashing. Reading the log is itself audited, and needs the {@code audit:read} capability.
+ */
+public final class AuditRoutes implements RouteModule {
+  static final int MAX_EXPORT = 10_000;
+  private static final String READ = "audit:read";
+  private static final String JSONL = "application/jsonl";
+
+  private final AuditLog log;
+  private final AuditKeyring keyring;
+  private final AccessGate gate;
+  private final boolean devMode;
+
+  AuditRoutes(AuditLog log, AuditKeyring keyring, AccessGate gate, boolean devMode) {
+    this.log = log;
+    this.keyring = keyring;
+    this.gate = gate;
+    this.devMode = devMode;
+  }
+
+  /** The audit routes for the server; {@code devMode} makes every caller the dev root. */
+  public static RouteModule module(AuditLog log, AuditKeyring keyring, AccessGate gate, boolean devMode) {
+    return new AuditRoutes(log, keyring, gate, devMode);
+  }
+
+  @Override
+  public void register(Registrar r) {
+    r.schema("Checkpoint", Map.of("type", "object", "properties", Map.of(
+        "size", Map.of("type", "integer"), "root_hash", Map.of("type", "string", "contentEncoding", "base64"),
+        "time", Map.of("type", "string", "format", "date-time"), "note", Map.of("type", "string"))));
+    r.schema("Proof", Map.of("type", "object", "properties", Map.of(
+        "proof", Map.of("type", "array", "items", Map.of("type", "string", "contentEncoding", "base64")))));
+    r.schema("HashRequest", Map.of("type", "object", "required", List.of("value"),
+        "properties", Map.of("value", Map.of("type", "string"))));
+    r.schema("HashResponse", Map.of("type", "object", "properties", Map.of("hmac", Map.of("type", "string"))));
+    r.add(route("GET", "/v1/audit/export", "exportAudit",
+        "Events (canonical encoding, one per line) with the signed checkpoints among them, from seq `from`, at most `limit` (10000)",
+        null), this::export);
+    r.add(route("GET", "/v1/audit/checkpoint", "getAuditCheckpoint", "The latest signed checkpoint", "Checkpoint"),
+        this::checkpoint);
+    r.add(route("GET", "/v1/audit/proof/inclusion", "proveAuditInclusion",
+        "RFC 9162 inclusion proof of event `seq` in the tree of size `size` (default: latest checkpoint)", "Proof"),
+        this::inclusion);
+    r.add(route("GET", "/v1/audit/proof/consistency", "proveAuditConsistency",
+        "RFC 9162 consistency proof between tree sizes `from` and `to`", "Proof"), this::consistency);
+    r.add(route("GET", "/v1/audit/public-key", "getAuditPublicKey",
+        "The checkpoint signing public key (PEM) and its name", null), this::publicKey);
+    r.add(new ApiRoute("POST", "/v1/audit/hash", "hashAuditIdentifier",
+        "HMAC-SHA-256 of a sensitive identifier under the audit HMAC key, to match it in events",
+        "audit", Map.of(200, "The HMAC"), Map.of(200, "HashResponse"), Optional.of("HashRequest")), this::hash);
+  }
+
+  private static ApiRoute route(String method, String path, String id, String summary, String schema) {
+    return new ApiRoute(method, path, id, summary, "audit", Map.of(200, "OK", 403, "Not allowed"),
+        schema == null ? Map.of() : Map.of(200, schema), Optional.empty());
+  }
+
+  private void export(Context ctx) {
+    long from = longParam(ctx, "from", 1, 1, AuditEvent.MAX_SEQ);
+    int limit = (int) longParam(ctx, "limit", MAX_EXPORT, 1, MAX_EXPORT);
+    guarded(ctx, "audit.export", "audit/log", Map.of("from", String.valueOf(from), "limit", String.valueOf(limit)), () -> {
+      if (from + limit > log.size()) {
+        log.checkpointNow(); // an export that reaches the end is covered by a signature to its last event
+      }
+      List<AuditRecords.EventRow> rows = log.events(from, limit);
+      long to = rows.isEmpty() ? from - 1 : rows.getLast().seq();
+      Map<Long, String> notes = new LinkedHashMap<>();
+      log.checkpoints(from, to).forEach(c -> notes.put(c.treeSize(), c.note()));
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      for (AuditRecords.EventRow row : rows) {
+        out.writeBytes(row.event());
+        out.write('\n');
+        String note = notes.get(row.seq());
+        if (note != null) {
+          out.writeBytes(new LogEntry.CheckpointNote(note).toExportLine());
+          out.write('\n');
+        }
+      }
+      byte[] body = out.toByteArray();
+      return () -> {
+        ctx.status(200).contentType(JSONL).header("X-Custos-Audit-Size", String.valueOf(log.size()));
+        ctx.result(body);
+      };
+    });
+  }
+
+  private void checkpoint(Context ctx) {
+    guarded(ctx, "audit.checkpoint", "audit/log", Map.of(), () -> {
+      SignedCheckpoint cp = log.latestCheckpoint().orElseThrow(
+          () -> new NotFoundException("the audit log has no checkpoint yet"));
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("size", cp.checkpoint().size());
+      body.put("root_hash", Base64.getEncoder().encodeToString(cp.checkpoint().rootHash()));
+      body.put("time", cp.checkpoint().time().toString());
+      body.put("note", cp.toNote());
+      return () -> Json.respond(ctx, 200, body);
+    });
+  }
+
+  private void inclusion(Context ctx) {
+    long seq = longParam(ctx, "seq", -1, 1, AuditEvent.MAX_SEQ);
+    long size = longParam(ctx, "size", log.latestCheckpoint().map(c -> c.checkpoint().size())
+        .filter(s -> s >= seq).orElse(log.size()), 1, AuditEvent.MAX_SEQ);
+    guarded(ctx, "audit.prove", "audit/log", Map.of("seq", String.valueOf(seq), "size", String.valueOf(size)), () -> {
+      List<byte[]> proof = log.inclusionProof(seq, size);
+      AuditRecords.EventRow row = log.events(seq, 1).getFirst();
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("seq", seq);
+      body.put("tree_size", size);
+      body.put("leaf_index", seq - 1);
+      body.put("leaf_hash", b64(row.leafHash()));
+      body.put("root_hash", b64(log.rootHash(size)));
+      body.put("proof", proof.stream().map(AuditRoutes::b64).toList());
+      return () -> Json.respond(ctx, 200, body);
+    });
+  }
+
+  private void consistency(Context ctx) {
+    long from = longParam(ctx, "from", -1, 1, AuditEvent.MAX_SEQ);
+    long to = longParam(ctx, "to", log.size(), 1, AuditEvent.MAX_SEQ);
+    guarded(ctx, "audit.consistency", "audit/log", Map.of("from", String.valueOf(from), "to", String.valueOf(to)), () -> {
+      List<byte[]> proof = log.consistencyProof(from, to);
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("old_size", from);
+      body.put("new_size", to);
+      body.put("old_root", b64(log.rootHash(from)));
+      body.put("new_root", b64(log.rootHash(to)));
+      body.put("proof", proof.stream().map(AuditRoutes::b64).toList());
+      return () -> Json.respond(ctx, 200, body);
+    });
+  }
+
+  private void publicKey(Context ctx) {
+    // Public by design: verifiers need it, and it reveals nothing.
+    String pem = CheckpointKeys.toPem(keyring.signer().publicKey());
+    ctx.status(200).contentType("application/x-pem-file")
+        .header("X-Custos-Key-Name", keyring.signer().keyName()).result(pem);
+  }
+
+  private void hash(Context ctx) {
+    JsonNode body = Json.body(ctx);
+    JsonNode value = body.get("value");
+    if (value == null || !value.isTextual() || body.size() != 1) {
+      throw new InvalidInputException("body must be {\"value\": \"<identifier>\"}");
+    }
+    if (value.asText().length() > 4096) {
+      throw new InvalidInputException("value is longer than 4096 characters");
+    }
+    guarded(ctx, "audit.hash", "audit/hmac", Map.of(), () -> {
+      String hmac = keyring.hash(value.asText());
+      return () -> Json.respond(ctx, 200, Map.of("hmac", hmac));
+    });
+  }
+
+  /**
+   * The request path: authenticate, authorise, perform, audit, then answer. Denials and
+   * failures are audited too; if the audit record cannot be written the caller gets an error
+   * and no data (fail closed).
+   */
+  private void guarded(Context ctx, String action, String resource, Map<String, String> params,
+      Supplier<Runnable> perform) {
+    Caller caller = devMode
+        ? new Caller("dev-root", "dev-mode", ctx.ip(), RequestIds.of(ctx))
+        : Caller.anonymous(ctx.ip(), RequestIds.of(ctx));
+    AuditEvent.Principal who = new AuditEvent.Principal(caller.principalId(), caller.authMethod());
+    switch (gate.check(caller, READ, resource)) {
+      case Decision.Deny deny -> {
+        log.record(AuditDraft.denied(caller.requestId(), who, action, resource, deny.control(), caller.clientAddress(), params));
+        throw new PermissionDeniedException(deny.control().map(c -> c + ": ").orElse("") + deny.reason());
+      }
+      case Decision.Allow allow -> {
+        Runnable respond;
+        try {
+          respond = perform.get();
+        } catch (CustosException e) {
+          Map<String, String> failed = new LinkedHashMap<>(params);
+          failed.put("error", e.code());
+          log.record(new AuditDraft(caller.requestId(), who, action, resource, AuditEvent.Outcome.ERROR,
+              e.control(), caller.clientAddress(), failed));
+          throw e;
+        }
+        Map<String, String> granted = new LinkedHashMap<>(params);
+        granted.put("grant", allow.grant());
+        log.record(AuditDraft.ok(caller.requestId(), who, action, resource, caller.clientAddress(), granted));
+        respond.run();
+      }
+    }
+  }
+
+  private static long longParam(Context ctx, String name, long fallback, long min, long max) {
+    String v = ctx.queryParam(name);
+    if (v == null) {
+      if (fallback < 0) {
+        throw new InvalidInputException("query parameter '" + name + "' is required");
+      }
+      return fallback;
+    }
+    try {
+      long n = Long.parseLong(v);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new InvalidInputException("query parameter '" + name + "' must be a whole number from " + min + " to " + max + ", got '" + v + "'");
+  }
+
+  private static String b64(byte[] b) {
+    return Base64.getEncoder().encodeToString(b);
+  }
+}
