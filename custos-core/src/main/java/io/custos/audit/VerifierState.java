@@ -55,14 +55,34 @@ final class VerifierState {
     };
   }
 
+  /**
+   * Like {@link #accept}, with the event already decoded elsewhere (in parallel): {@code decoded}
+   * is the {@link AuditEvent}, the {@link InvalidInputException} its decoding threw, or null
+   * for a checkpoint line.
+   */
+  Failed acceptDecoded(LogEntry entry, Object decoded, String where) {
+    return switch (entry) {
+      case LogEntry.EncodedEvent e -> switch (decoded) {
+        case AuditEvent event -> event(e.bytes(), event, where);
+        case InvalidInputException ex -> new Failed(expectedSeq(), where + ": " + ex.getMessage());
+        default -> event(e.bytes(), where);
+      };
+      case LogEntry.CheckpointNote c -> checkpoint(c.note(), where);
+    };
+  }
+
   private Failed event(byte[] bytes, String where) {
-    long expected = expectedSeq();
     AuditEvent e;
     try {
       e = EventCodec.decode(bytes);
     } catch (InvalidInputException ex) {
-      return new Failed(expected, where + ": " + ex.getMessage());
+      return new Failed(expectedSeq(), where + ": " + ex.getMessage());
     }
+    return event(bytes, e, where);
+  }
+
+  private Failed event(byte[] bytes, AuditEvent e, String where) {
+    long expected = expectedSeq();
     if (e.seq() > expected) {
       return new Failed(expected, "event " + expected + " missing (expected seq " + expected
           + ", found " + e.seq() + " at " + where + ")");
