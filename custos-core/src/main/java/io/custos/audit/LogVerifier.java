@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.IntStream;
 
 /**
  * Verifies an exported audit log with nothing but the export and the checkpoint public key, as
@@ -153,15 +152,9 @@ public final class LogVerifier {
         "line " + (number + before.size()) + ": longer than " + MAX_LINE + " bytes");
   }
 
-  /**
-   * Decoding is the costly part of a line and independent of every other line, so a batch is
-   * decoded in parallel; the lines are then judged strictly in order, as before.
-   */
   private static Failed acceptBatch(VerifierState state, List<byte[]> lines, long firstNumber) {
-    Object[] decoded = new Object[lines.size()];
-    IntStream.range(0, lines.size()).parallel().forEach(i -> decoded[i] = predecode(lines.get(i)));
     for (int i = 0; i < lines.size(); i++) {
-      Failed failed = acceptLine(state, lines.get(i), firstNumber + i, decoded[i]);
+      Failed failed = acceptLine(state, lines.get(i), firstNumber + i);
       if (failed != null) {
         return failed;
       }
@@ -169,24 +162,7 @@ public final class LogVerifier {
     return null;
   }
 
-  private static final byte[] CHECKPOINT_PREFIX = "{\"checkpoint\":".getBytes(StandardCharsets.UTF_8);
-
-  private static boolean startsWith(byte[] line, byte[] prefix) {
-    return line.length >= prefix.length && java.util.Arrays.equals(line, 0, prefix.length, prefix, 0, prefix.length);
-  }
-
-  private static Object predecode(byte[] line) {
-    if (line.length == 0 || startsWith(line, CHECKPOINT_PREFIX)) {
-      return null; // judged in order, by acceptLine
-    }
-    try {
-      return EventCodec.decode(line);
-    } catch (InvalidInputException e) {
-      return e;
-    }
-  }
-
-  private static Failed acceptLine(VerifierState state, byte[] bytes, long number, Object decoded) {
+  private static Failed acceptLine(VerifierState state, byte[] bytes, long number) {
     String where = "line " + number;
     if (bytes.length == 0) {
       return new Failed(state.expectedSeq(), where + ": empty line");
@@ -197,7 +173,7 @@ public final class LogVerifier {
     } catch (InvalidInputException e) {
       return new Failed(state.firstUnverified(), where + ": " + e.getMessage());
     }
-    return state.acceptDecoded(entry, decoded, where);
+    return state.accept(entry, where);
   }
 
   private VerifierState newState() {

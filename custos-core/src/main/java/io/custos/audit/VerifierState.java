@@ -32,6 +32,10 @@ final class VerifierState {
   private long[] pendingTimes = new long[64];
   private int pending;
   private long timesFrom;
+  // Events read by their tail only, not yet vouched for by a verified checkpoint.
+  private record Undecoded(long seq, byte[] bytes, String where) {}
+  private static final int MAX_UNDECODED = 1 << 16;
+  private final java.util.ArrayDeque<Undecoded> undecoded = new java.util.ArrayDeque<>();
 
   VerifierState(byte[] publicKey, String keyName, long toleranceMillis) {
     this.publicKey = publicKey.clone();
@@ -55,23 +59,22 @@ final class VerifierState {
     };
   }
 
-  /**
-   * Like {@link #accept}, with the event already decoded elsewhere (in parallel): {@code decoded}
-   * is the {@link AuditEvent}, the {@link InvalidInputException} its decoding threw, or null
-   * for a checkpoint line.
-   */
-  Failed acceptDecoded(LogEntry entry, Object decoded, String where) {
-    return switch (entry) {
-      case LogEntry.EncodedEvent e -> switch (decoded) {
-        case AuditEvent event -> event(e.bytes(), event, where);
-        case InvalidInputException ex -> new Failed(expectedSeq(), where + ": " + ex.getMessage());
-        default -> event(e.bytes(), where);
-      };
-      case LogEntry.CheckpointNote c -> checkpoint(c.note(), where);
-    };
-  }
-
   private Failed event(byte[] bytes, String where) {
+    long[] tail = EventTail.seqAndTime(bytes);
+    if (tail != null) {
+      // Decoded in full later, unless a verified checkpoint vouches for these bytes first.
+      undecoded.add(new Undecoded(tail[0], bytes, where));
+      if (undecoded.size() > MAX_UNDECODED) {
+        // Bound memory on logs with sparse checkpoints: decode the oldest now instead.
+        Undecoded oldest = undecoded.pollFirst();
+        try {
+          EventCodec.decode(oldest.bytes());
+        } catch (InvalidInputException ex) {
+          return new Failed(oldest.seq(), oldest.where() + ": " + ex.getMessage());
+        }
+      }
+      return event(bytes, tail[0], tail[1], where);
+    }
     AuditEvent e;
     try {
       e = EventCodec.decode(bytes);
@@ -82,26 +85,29 @@ final class VerifierState {
   }
 
   private Failed event(byte[] bytes, AuditEvent e, String where) {
+    return event(bytes, e.seq(), e.time().toEpochMilli(), where);
+  }
+
+  private Failed event(byte[] bytes, long seq, long t, String where) {
     long expected = expectedSeq();
-    if (e.seq() > expected) {
+    if (seq > expected) {
       return new Failed(expected, "event " + expected + " missing (expected seq " + expected
-          + ", found " + e.seq() + " at " + where + ")");
+          + ", found " + seq + " at " + where + ")");
     }
-    if (e.seq() < expected) {
+    if (seq < expected) {
       // Either this copy or the earlier one is false; only a checkpoint can vouch for the earlier.
-      return new Failed(Math.max(e.seq(), firstUnverified()), "event " + e.seq()
+      return new Failed(Math.max(seq, firstUnverified()), "event " + seq
           + " repeated or out of order (expected seq " + expected + " at " + where + ")");
     }
-    long t = e.time().toEpochMilli();
     if (events > 0 && t < maxTime - toleranceMillis) {
       // One of the two times is false; the earlier event is suspect unless a checkpoint covers it.
-      return new Failed(Math.max(maxTimeSeq, firstUnverified()), "event " + e.seq() + " at "
-          + where + ": time " + UtcMillis.format(e.time()) + " is " + (maxTime - t)
+      return new Failed(Math.max(maxTimeSeq, firstUnverified()), "event " + seq + " at "
+          + where + ": time " + UtcMillis.format(Instant.ofEpochMilli(t)) + " is " + (maxTime - t)
           + " ms before that of event " + maxTimeSeq + " (tolerance " + toleranceMillis + " ms)");
     }
     if (t > maxTime) {
       maxTime = t;
-      maxTimeSeq = e.seq();
+      maxTimeSeq = seq;
     }
     tree.append(MerkleTree.leafHash(bytes));
     events++;
@@ -151,6 +157,9 @@ final class VerifierState {
       return late;
     }
     verifiedSizes.add(cp.size());
+    while (!undecoded.isEmpty() && undecoded.peekFirst().seq() <= cp.size()) {
+      undecoded.pollFirst();
+    }
     checkpoints++;
     last = cp;
     return null;
@@ -195,6 +204,15 @@ final class VerifierState {
             + ", trusted root " + b64(t.rootHash()) + ")");
       }
       vouched = Math.max(vouched, t.size());
+    }
+    for (Undecoded u : undecoded) {
+      if (u.seq() > vouched) {
+        try {
+          EventCodec.decode(u.bytes());
+        } catch (InvalidInputException ex) {
+          return new Failed(u.seq(), u.where() + ": " + ex.getMessage());
+        }
+      }
     }
     return new Verified(events, checkpoints, Optional.ofNullable(last), events - vouched);
   }
