@@ -70,6 +70,9 @@ public sealed interface LogEntry {
   /** The member name of a checkpoint line. */
   String CHECKPOINT = "checkpoint";
 
+  /** How every checkpoint line starts. */
+  byte[] CHECKPOINT_PREFIX = "{\"checkpoint\":".getBytes(StandardCharsets.UTF_8);
+
   /** The export line of this entry, without its final newline. */
   byte[] toExportLine();
 
@@ -88,10 +91,14 @@ public sealed interface LogEntry {
    *
    * @throws InvalidInputException if a checkpoint line is malformed
    */
+  /** True if the export line is a checkpoint line rather than an event. */
+  static boolean isCheckpointLine(byte[] line) {
+    return line.length >= CHECKPOINT_PREFIX.length
+        && Arrays.equals(line, 0, CHECKPOINT_PREFIX.length, CHECKPOINT_PREFIX, 0, CHECKPOINT_PREFIX.length);
+  }
+
   static LogEntry fromExportLine(byte[] line) {
-    byte[] prefix = "{\"checkpoint\":".getBytes(StandardCharsets.UTF_8);
-    if (line.length < prefix.length
-        || !Arrays.equals(line, 0, prefix.length, prefix, 0, prefix.length)) {
+    if (!isCheckpointLine(line)) {
       return new EncodedEvent(line);
     }
     Obj obj;

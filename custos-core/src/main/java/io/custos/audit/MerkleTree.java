@@ -273,13 +273,25 @@ public final class MerkleTree {
     return h != null && h.length == HASH_BYTES;
   }
 
+  private static final MessageDigest PROTOTYPE = newSha256();
+
+  // Cloning a ready digest costs far less than a provider lookup per hash.
   static MessageDigest sha256() {
+    try {
+      return (MessageDigest) PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      return newSha256();
+    }
+  }
+
+  private static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform has SHA-256", e);
     }
   }
+
 
   private static void requireHash(byte[] h, String what) {
     if (!isHash(h)) {

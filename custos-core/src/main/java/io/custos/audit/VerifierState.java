@@ -59,6 +59,11 @@ final class VerifierState {
     };
   }
 
+  /** An event line, taken as it is (the caller gives up the array). */
+  Failed acceptEvent(byte[] bytes, String where) {
+    return event(bytes, where);
+  }
+
   private Failed event(byte[] bytes, String where) {
     long[] tail = EventTail.seqAndTime(bytes);
     if (tail != null) {
