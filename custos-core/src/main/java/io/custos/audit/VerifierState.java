@@ -59,6 +59,51 @@ final class VerifierState {
     };
   }
 
+  /** A line with the work that needs no order already done (in parallel with other lines). */
+  sealed interface Prepared {}
+
+  /** An event line: its tail read and its leaf hashed. */
+  record PreparedEvent(byte[] bytes, long seq, long time, byte[] leafHash) implements Prepared {}
+
+  /** A checkpoint line: its note parsed and its signature checked ({@code signed} or {@code error}). */
+  record PreparedCheckpoint(SignedCheckpoint signed, InvalidInputException error) implements Prepared {}
+
+  /** Prepares a line; null when it is left to the ordered path (odd shapes, empty lines). */
+  Prepared prepare(byte[] line) {
+    if (line.length == 0) {
+      return null;
+    }
+    if (LogEntry.isCheckpointLine(line)) {
+      try {
+        LogEntry entry = LogEntry.fromExportLine(line);
+        if (!(entry instanceof LogEntry.CheckpointNote note)) {
+          return null;
+        }
+        return new PreparedCheckpoint(SignedCheckpoint.parse(note.note(), publicKey, keyName), null);
+      } catch (InvalidInputException e) {
+        return line.length > 0 && isNoteProblem(e) ? new PreparedCheckpoint(null, e) : null;
+      }
+    }
+    long[] tail = EventTail.seqAndTime(line);
+    return tail == null ? null : new PreparedEvent(line, tail[0], tail[1], MerkleTree.leafHash(line));
+  }
+
+  // A line that is not even a well-formed checkpoint line takes the ordered path for its message.
+  private static boolean isNoteProblem(InvalidInputException e) {
+    return !e.getMessage().startsWith("checkpoint line");
+  }
+
+  Failed acceptPrepared(Prepared p, String where) {
+    return switch (p) {
+      case PreparedEvent e -> {
+        Failed oldest = remember(new Undecoded(e.seq(), e.bytes(), where));
+        yield oldest != null ? oldest : event(e.bytes(), e.seq(), e.time(), e.leafHash(), where);
+      }
+      case PreparedCheckpoint c -> c.signed() != null ? checkpoint(c.signed(), where)
+          : new Failed(firstUnverified(), "checkpoint " + (checkpoints + 1) + " at " + where + ": " + c.error().getMessage());
+    };
+  }
+
   /** An event line, taken as it is (the caller gives up the array). */
   Failed acceptEvent(byte[] bytes, String where) {
     return event(bytes, where);
@@ -67,18 +112,8 @@ final class VerifierState {
   private Failed event(byte[] bytes, String where) {
     long[] tail = EventTail.seqAndTime(bytes);
     if (tail != null) {
-      // Decoded in full later, unless a verified checkpoint vouches for these bytes first.
-      undecoded.add(new Undecoded(tail[0], bytes, where));
-      if (undecoded.size() > MAX_UNDECODED) {
-        // Bound memory on logs with sparse checkpoints: decode the oldest now instead.
-        Undecoded oldest = undecoded.pollFirst();
-        try {
-          EventCodec.decode(oldest.bytes());
-        } catch (InvalidInputException ex) {
-          return new Failed(oldest.seq(), oldest.where() + ": " + ex.getMessage());
-        }
-      }
-      return event(bytes, tail[0], tail[1], where);
+      Failed oldest = remember(new Undecoded(tail[0], bytes, where));
+      return oldest != null ? oldest : event(bytes, tail[0], tail[1], MerkleTree.leafHash(bytes), where);
     }
     AuditEvent e;
     try {
@@ -90,10 +125,28 @@ final class VerifierState {
   }
 
   private Failed event(byte[] bytes, AuditEvent e, String where) {
-    return event(bytes, e.seq(), e.time().toEpochMilli(), where);
+    return event(bytes, e.seq(), e.time().toEpochMilli(), MerkleTree.leafHash(bytes), where);
   }
 
-  private Failed event(byte[] bytes, long seq, long t, String where) {
+  /**
+   * Keeps an event read by its tail for a full decode unless a checkpoint vouches for it first.
+   * Past the bound, the oldest is decoded now instead, so memory stays bounded on logs with
+   * sparse checkpoints.
+   */
+  private Failed remember(Undecoded u) {
+    undecoded.add(u);
+    if (undecoded.size() > MAX_UNDECODED) {
+      Undecoded oldest = undecoded.pollFirst();
+      try {
+        EventCodec.decode(oldest.bytes());
+      } catch (InvalidInputException ex) {
+        return new Failed(oldest.seq(), oldest.where() + ": " + ex.getMessage());
+      }
+    }
+    return null;
+  }
+
+  private Failed event(byte[] bytes, long seq, long t, byte[] leafHash, String where) {
     long expected = expectedSeq();
     if (seq > expected) {
       return new Failed(expected, "event " + expected + " missing (expected seq " + expected
@@ -114,7 +167,7 @@ final class VerifierState {
       maxTime = t;
       maxTimeSeq = seq;
     }
-    tree.append(MerkleTree.leafHash(bytes));
+    tree.append(leafHash);
     events++;
     if (pending == pendingTimes.length) {
       pendingTimes = Arrays.copyOf(pendingTimes, pending * 2);
@@ -133,6 +186,13 @@ final class VerifierState {
     } catch (InvalidInputException ex) {
       return new Failed(bad, name + ": " + ex.getMessage());
     }
+    return checkpoint(signed, where);
+  }
+
+  private Failed checkpoint(SignedCheckpoint signed, String where) {
+    long number = checkpoints + 1;
+    String name = "checkpoint " + number + " at " + where;
+    long bad = firstUnverified();
     Checkpoint cp = signed.checkpoint();
     if (last != null && !last.origin().equals(cp.origin())) {
       return new Failed(bad, name + ": origin '" + cp.origin() + "' differs from '"
