@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = {"The tamper-evident audit log (SS-002 11.7.1): export, verify, prove.",
         "Works against the server at CUSTOS_ADDR, or offline on a data directory with --data-dir."},
-    subcommands = {AuditCommand.Export.class, AuditCommand.Verify.class, AuditCommand.Prove.class,
+    subcommands = {AuditCommand.Search.class, AuditCommand.Tail.class, AuditCommand.Report.class,
+        AuditCommand.Export.class, AuditCommand.Verify.class, AuditCommand.Prove.class,
         AuditCommand.Consistency.class, AuditCommand.PublicKey.class, AuditCommand.Hash.class})
 final class AuditCommand {
   @ParentCommand CustosCommand root;
@@ -76,6 +77,193 @@ final class AuditCommand {
       seq = pageEnd + 1;
     }
     out.flush();
+  }
+
+  /** Filters shared by search and report. */
+  static final class Filters {
+    @Option(names = "--principal", paramLabel = "ID", description = "Only this principal.")
+    String principal;
+    @Option(names = "--action", paramLabel = "ACTION", description = "Only this action; a trailing * matches a prefix (kms.*).")
+    String action;
+    @Option(names = "--resource", paramLabel = "RESOURCE", description = "Only this resource; a trailing * matches a prefix.")
+    String resource;
+    @Option(names = "--outcome", paramLabel = "OUTCOME", description = "ok, denied or error.")
+    String outcome;
+    @Option(names = "--since", paramLabel = "WHEN", description = "From this time: RFC 3339, or an age such as 30d, 12h, 15m.")
+    String since;
+    @Option(names = "--until", paramLabel = "WHEN", description = "Before this time: RFC 3339, or an age.")
+    String until;
+
+    String query() {
+      StringBuilder q = new StringBuilder();
+      add(q, "principal", principal);
+      add(q, "action", action);
+      add(q, "resource", resource);
+      add(q, "outcome", outcome);
+      add(q, "since", since == null ? null : when(since).toString());
+      add(q, "until", until == null ? null : when(until).toString());
+      return q.toString();
+    }
+
+    private static void add(StringBuilder q, String name, String value) {
+      if (value != null) {
+        q.append('&').append(name).append('=').append(java.net.URLEncoder.encode(value, StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  /** An RFC 3339 time, or an age before now such as 30d, 12h or 15m. */
+  static java.time.Instant when(String text) {
+    var m = java.util.regex.Pattern.compile("(\\d{1,6})([dhm])").matcher(text.trim());
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      java.time.Duration d = switch (m.group(2)) {
+        case "d" -> java.time.Duration.ofDays(n);
+        case "h" -> java.time.Duration.ofHours(n);
+        default -> java.time.Duration.ofMinutes(n);
+      };
+      return java.time.Instant.now().minus(d).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    }
+    try {
+      return java.time.Instant.parse(text.trim());
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new UsageFailure("'" + text + "' is neither an RFC 3339 time nor an age such as 30d, 12h or 15m");
+    }
+  }
+
+  /** Pages through the server's search until {@code limit} events or the end. */
+  static List<JsonNode> search(ApiClient client, String query, long from, int limit) throws IOException {
+    List<JsonNode> found = new ArrayList<>();
+    long next = from;
+    while (found.size() < limit) {
+      int page = Math.min(1000, limit - found.size());
+      JsonNode r = Output.JSON_MAPPER.readTree(client.ok(client.get(
+          "/v1/audit/events?from=" + next + "&limit=" + page + query)));
+      r.get("events").forEach(found::add);
+      if (r.get("next_from").isNull()) {
+        break;
+      }
+      next = r.get("next_from").asLong();
+    }
+    return found;
+  }
+
+  static void printEvents(AuditCommand audit, CommandSpec spec, List<JsonNode> events) {
+    List<List<String>> rows = new ArrayList<>();
+    for (JsonNode e : events) {
+      rows.add(List.of(e.get("seq").asText(), e.get("time").asText(), e.at("/principal/id").asText(),
+          e.get("action").asText(), e.get("resource").asText(), e.get("outcome").asText().toLowerCase(java.util.Locale.ROOT),
+          e.path("control").asText("")));
+    }
+    audit.root.output.list(spec.commandLine().getOut(), events,
+        List.of("Seq", "Time", "Principal", "Action", "Resource", "Outcome", "Control"), rows);
+  }
+
+  @Command(name = "search", mixinStandardHelpOptions = true,
+      description = "Find events by principal, action, resource, outcome and time (SS-002 11.8.1).")
+  static final class Search implements Callable<Integer> {
+    @ParentCommand AuditCommand audit;
+    @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin Filters filters = new Filters();
+    @Option(names = "--limit", defaultValue = "100", description = "At most this many events (default 100).")
+    int limit;
+
+    @Override
+    public Integer call() throws IOException {
+      if (limit < 1 || limit > 100_000) {
+        throw new UsageFailure("--limit must be 1 to 100000");
+      }
+      try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+        printEvents(audit, spec, search(client, filters.query(), 1, limit));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "tail", mixinStandardHelpOptions = true, description = "The latest events.")
+  static final class Tail implements Callable<Integer> {
+    @ParentCommand AuditCommand audit;
+    @Spec CommandSpec spec;
+    @Option(names = {"-n", "--lines"}, defaultValue = "20", description = "How many (default 20).")
+    int lines;
+
+    @Override
+    public Integer call() throws IOException {
+      if (lines < 1 || lines > 10_000) {
+        throw new UsageFailure("--lines must be 1 to 10000");
+      }
+      try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+        JsonNode first = Output.JSON_MAPPER.readTree(client.ok(client.get("/v1/audit/events?limit=1")));
+        long size = first.get("log_size").asLong();
+        printEvents(audit, spec, search(client, "", Math.max(1, size - lines + 1), lines));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "report", mixinStandardHelpOptions = true,
+      description = {"What a principal did over a period: actions, outcomes, the keys and CAs touched,",
+          "and every denial — the review of users' actions of SS-002 11.8.1."})
+  static final class Report implements Callable<Integer> {
+    @ParentCommand AuditCommand audit;
+    @Spec CommandSpec spec;
+    @Option(names = "--principal", required = true, paramLabel = "ID") String principal;
+    @Option(names = "--since", defaultValue = "30d", paramLabel = "WHEN", description = "Default 30d.") String since;
+
+    @Override
+    public Integer call() throws IOException {
+      java.time.Instant from = when(since);
+      List<JsonNode> events;
+      try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+        Filters f = new Filters();
+        f.principal = principal;
+        f.since = from.toString();
+        events = search(client, f.query(), 1, 100_000);
+      }
+      java.util.TreeMap<String, long[]> byAction = new java.util.TreeMap<>();
+      java.util.TreeSet<String> resources = new java.util.TreeSet<>();
+      List<JsonNode> denials = new ArrayList<>();
+      for (JsonNode e : events) {
+        long[] c = byAction.computeIfAbsent(e.get("action").asText(), k -> new long[3]);
+        switch (e.get("outcome").asText()) {
+          case "OK" -> c[0]++;
+          case "DENIED" -> { c[1]++; denials.add(e); }
+          default -> c[2]++;
+        }
+        if (!e.get("resource").asText().isEmpty()) {
+          resources.add(e.get("resource").asText());
+        }
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      if (audit.root.output == Output.JSON) {
+        var doc = Output.JSON_MAPPER.createObjectNode();
+        doc.put("principal", principal);
+        doc.put("since", from.toString());
+        doc.put("events", events.size());
+        var actions = doc.putObject("actions");
+        byAction.forEach((a, c) -> actions.putObject(a).put("ok", c[0]).put("denied", c[1]).put("error", c[2]));
+        var res = doc.putArray("resources");
+        resources.forEach(res::add);
+        var den = doc.putArray("denials");
+        denials.forEach(den::add);
+        Output.printJson(out, doc);
+        return 0;
+      }
+      out.println("Principal " + principal + " since " + from + ": " + events.size() + " events");
+      out.println();
+      List<List<String>> rows = new ArrayList<>();
+      byAction.forEach((a, c) -> rows.add(List.of(a, String.valueOf(c[0]), String.valueOf(c[1]), String.valueOf(c[2]))));
+      audit.root.output.list(out, null, List.of("Action", "Ok", "Denied", "Error"), rows);
+      out.println();
+      out.println("Resources touched: " + (resources.isEmpty() ? "none" : String.join(", ", resources)));
+      out.println();
+      out.println("Denials: " + denials.size());
+      if (!denials.isEmpty()) {
+        printEvents(audit, spec, denials);
+      }
+      out.flush();
+      return 0;
+    }
   }
 
   @Command(name = "export", mixinStandardHelpOptions = true,

@@ -38,6 +38,38 @@ enum Output {
     out.flush();
   }
 
+  /** Prints a list: an aligned table, CSV with a header row, or the JSON given. */
+  void list(PrintWriter out, Object json, List<String> headers, List<List<String>> rows) {
+    switch (this) {
+      case JSON -> printJson(out, json);
+      case CSV -> {
+        out.println(String.join(",", headers.stream().map(Output::csv).toList()));
+        rows.forEach(r -> out.println(String.join(",", r.stream().map(Output::csv).toList())));
+      }
+      case TABLE -> {
+        int[] w = new int[headers.size()];
+        for (int i = 0; i < w.length; i++) {
+          w[i] = headers.get(i).length();
+          for (List<String> r : rows) {
+            w[i] = Math.max(w[i], r.get(i).length());
+          }
+        }
+        printRow(out, headers, w);
+        printRow(out, headers.stream().map(h -> "-".repeat(h.length())).toList(), w);
+        rows.forEach(r -> printRow(out, r, w));
+      }
+    }
+    out.flush();
+  }
+
+  private static void printRow(PrintWriter out, List<String> cells, int[] w) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < cells.size(); i++) {
+      b.append(i == cells.size() - 1 ? cells.get(i) : String.format("%-" + w[i] + "s  ", cells.get(i)));
+    }
+    out.println(b.toString().stripTrailing());
+  }
+
   static void printJson(PrintWriter out, Object json) {
     try {
       out.println(JSON_MAPPER.writeValueAsString(json));

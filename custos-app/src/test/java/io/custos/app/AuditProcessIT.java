@@ -57,6 +57,21 @@ class AuditProcessIT {
       assertThat(consistency.exit()).as(consistency.stderr()).isZero();
       assertThat(consistency.stdout()).contains("Verified", "true");
 
+      CustosProcess tail = CustosProcess.run(env, "audit", "tail", "-n", "3", "--output", "json");
+      assertThat(tail.exit()).as(tail.stderr()).isZero();
+      assertThat(JSON.readTree(tail.stdout())).hasSize(3);
+      CustosProcess search = CustosProcess.run(env, "audit", "search", "--action", "audit.*", "--outcome", "ok",
+          "--since", "1h", "--output", "csv");
+      assertThat(search.exit()).as(search.stderr()).isZero();
+      assertThat(search.stdout().lines().findFirst()).hasValue("Seq,Time,Principal,Action,Resource,Outcome,Control");
+      assertThat(search.stdout().lines().skip(1)).isNotEmpty().allSatisfy(l -> assertThat(l).contains(",audit."));
+      CustosProcess report = CustosProcess.run(env, "audit", "report", "--principal", "dev-root", "--since", "1d");
+      assertThat(report.exit()).as(report.stderr()).isZero();
+      assertThat(report.stdout()).contains("Principal dev-root since", "audit.hash", "Denials: 0");
+      CustosProcess badFilter = CustosProcess.run(env, "audit", "search", "--outcome", "maybe");
+      assertThat(badFilter.exit()).isEqualTo(1);
+      assertThat(badFilter.stderr()).contains("outcome must be ok, denied or error");
+
       assertThat(server.terminate()).isZero();
       // The final checkpoint is signed at shutdown, so the exported file may have an unverified tail;
       // the offline store is complete.

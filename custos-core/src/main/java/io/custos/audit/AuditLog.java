@@ -187,6 +187,41 @@ public final class AuditLog implements AutoCloseable {
     return store.read(fromSeq, max);
   }
 
+  /** Result of a {@link #search}: matching events and where to continue, if the scan stopped early. */
+  public record SearchPage(java.util.List<AuditEvent> events, java.util.OptionalLong nextFrom) {}
+
+  /**
+   * Events from {@code fromSeq} on that match {@code query}, at most {@code limit}; scans at
+   * most {@code maxScan} events, then reports where to continue.
+   */
+  public SearchPage search(AuditQuery query, long fromSeq, int limit, int maxScan) {
+    java.util.List<AuditEvent> found = new ArrayList<>();
+    long seq = Math.max(1, fromSeq);
+    long end = durableSize;
+    long scanned = 0;
+    while (seq <= end && found.size() < limit) {
+      if (scanned >= maxScan) {
+        return new SearchPage(found, java.util.OptionalLong.of(seq));
+      }
+      java.util.List<AuditRecords.EventRow> rows = store.read(seq, (int) Math.min(4096, Math.min(maxScan - scanned, end - seq + 1)));
+      if (rows.isEmpty()) {
+        break;
+      }
+      for (AuditRecords.EventRow r : rows) {
+        scanned++;
+        seq = r.seq() + 1;
+        AuditEvent e = EventCodec.decode(r.event());
+        if (query.matches(e)) {
+          found.add(e);
+          if (found.size() == limit) {
+            return new SearchPage(found, seq <= end ? java.util.OptionalLong.of(seq) : java.util.OptionalLong.empty());
+          }
+        }
+      }
+    }
+    return new SearchPage(found, java.util.OptionalLong.empty());
+  }
+
   /** Stored checkpoints with tree sizes in {@code [fromSize, toSize]}. */
   public List<AuditRecords.CheckpointRow> checkpoints(long fromSize, long toSize) {
     return store.checkpoints(fromSize, toSize);

@@ -8,6 +8,8 @@ import io.custos.audit.AuditDraft;
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditKeyring;
 import io.custos.audit.AuditLog;
+import io.custos.audit.AuditQuery;
+import io.custos.audit.EventCodec;
 import io.custos.audit.CheckpointKeys;
 import io.custos.audit.LogEntry;
 import io.custos.audit.SignedCheckpoint;
@@ -65,6 +67,10 @@ public final class AuditRoutes implements RouteModule {
     r.add(route("GET", "/v1/audit/export", "exportAudit",
         "Events (canonical encoding, one per line) with the signed checkpoints among them, from seq `from`, at most `limit` (10000)",
         null), this::export);
+    r.add(route("GET", "/v1/audit/events", "searchAudit",
+        "Events matching principal, action, resource (exact, or prefix with a trailing *), outcome "
+            + "(ok|denied|error), since and until (RFC 3339), from seq `from`, at most `limit` (1000); "
+            + "`next_from` continues a search that stopped early", null), this::events);
     r.add(route("GET", "/v1/audit/checkpoint", "getAuditCheckpoint", "The latest signed checkpoint", "Checkpoint"),
         this::checkpoint);
     r.add(route("GET", "/v1/audit/proof/inclusion", "proveAuditInclusion",
@@ -110,6 +116,48 @@ public final class AuditRoutes implements RouteModule {
         ctx.status(200).contentType(JSONL).header("X-Custos-Audit-Size", String.valueOf(log.size()));
         ctx.result(body);
       };
+    });
+  }
+
+  private void events(Context ctx) {
+    long from = longParam(ctx, "from", 1, 1, AuditEvent.MAX_SEQ);
+    int limit = (int) longParam(ctx, "limit", 100, 1, 1000);
+    AuditQuery query = new AuditQuery(text(ctx, "principal"), text(ctx, "action"), text(ctx, "resource"),
+        text(ctx, "outcome").map(AuditQuery::outcome), time(ctx, "since"), time(ctx, "until"));
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("from", String.valueOf(from));
+    text(ctx, "principal").ifPresent(v -> params.put("principal", v));
+    text(ctx, "action").ifPresent(v -> params.put("action", v));
+    guarded(ctx, "audit.search", "audit/log", params, () -> {
+      AuditLog.SearchPage page = log.search(query, from, limit, 200_000);
+      List<Object> events = new java.util.ArrayList<>();
+      for (AuditEvent e : page.events()) {
+        try {
+          events.add(Json.MAPPER.readTree(EventCodec.encode(e)));
+        } catch (java.io.IOException ex) {
+          throw new IllegalStateException(ex);
+        }
+      }
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("events", events);
+      body.put("next_from", page.nextFrom().isPresent() ? page.nextFrom().getAsLong() : null);
+      body.put("log_size", log.size());
+      return () -> Json.respond(ctx, 200, body);
+    });
+  }
+
+  private static Optional<String> text(Context ctx, String name) {
+    String v = ctx.queryParam(name);
+    return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v);
+  }
+
+  private static Optional<java.time.Instant> time(Context ctx, String name) {
+    return text(ctx, name).map(v -> {
+      try {
+        return java.time.Instant.parse(v);
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new InvalidInputException("query parameter '" + name + "' must be an RFC 3339 UTC time such as 2026-11-01T00:00:00Z, got '" + v + "'");
+      }
     });
   }
 
