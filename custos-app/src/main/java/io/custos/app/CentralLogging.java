@@ -41,7 +41,14 @@ final class CentralLogging implements AutoCloseable {
   /** Starts the exporter if any sink is configured. */
   static Optional<CentralLogging> start(CustosConfig config, AuditRecords records, AuditLog log, InstantSource clock) {
     List<CentralLogSink> sinks = new ArrayList<>();
-    config.auditFile().ifPresent(f -> sinks.add(new JsonLinesFileSink(JsonLinesFileSettings.of("file", f), clock)));
+    config.auditFile().ifPresent(f -> {
+      try {
+        java.nio.file.Files.createDirectories(f.toAbsolutePath().getParent());
+      } catch (java.io.IOException e) {
+        throw new io.custos.app.config.ConfigException("audit.file " + f + ": its directory cannot be created: " + e.getMessage());
+      }
+      sinks.add(new JsonLinesFileSink(JsonLinesFileSettings.of("file", f), clock));
+    });
     config.auditSyslog().ifPresent(addr -> {
       SyslogTransport transport;
       if (config.auditSyslogCa().isPresent()) {
@@ -119,6 +126,13 @@ final class CentralLogging implements AutoCloseable {
         records.advanceCursor(sinkName, seq);
       }
     };
+  }
+
+  /** Events each sink has yet to deliver. */
+  java.util.Map<String, Long> backlogs() {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    exporter.status().forEach(st -> out.put(st.sink(), st.backlog()));
+    return out;
   }
 
   /** Stops the exporter, which closes its sinks. */

@@ -12,6 +12,7 @@ import io.custos.monitor.KekAuthorisations;
 import io.custos.monitor.MonitorSettings;
 import io.custos.server.ApiServer;
 import io.custos.server.AuditRoutes;
+import io.custos.server.Metrics;
 import io.custos.server.ServerSettings;
 import io.custos.store.Storage;
 import io.custos.store.StorageUrl;
@@ -66,9 +67,6 @@ final class Node implements AutoCloseable {
       opened.add(monitor);
       Optional<CentralLogging> central = CentralLogging.start(config, storage.audit(), audit, clock);
       central.ifPresent(opened::add);
-      // Fail closed: a node that cannot audit its own start does not start.
-      audit.record(systemEvent("server.start", Map.of("version", VersionInfo.CURRENT.version(),
-          "commit", VersionInfo.CURRENT.commit(), "dev_mode", String.valueOf(dev), "storage", storage.kind())));
 
       // No root of trust exists until `operator init`; the seal replaces this supplier.
       SystemHealth health = new SystemHealth(VersionInfo.CURRENT, storage, () -> SystemState.UNINITIALISED, clock, dev);
@@ -76,13 +74,44 @@ final class Node implements AutoCloseable {
       ServerSettings settings = new ServerSettings(config.listen().host(), config.listen().port(), tls, dev,
           config.maxRequestBytes(), config.idleTimeout(), ServerSettings.DEFAULT_STOP_TIMEOUT);
       AccessGate gate = dev ? AccessGate.devMode() : AccessGate.closed();
+      Metrics metrics = metrics(audit, monitor, central, clock);
+      // Fail closed: a node that cannot audit its own start does not start.
+      audit.record(systemEvent("server.start", Map.of("version", VersionInfo.CURRENT.version(),
+          "commit", VersionInfo.CURRENT.commit(), "dev_mode", String.valueOf(dev), "storage", storage.kind())));
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
-          List.of(AuditRoutes.module(audit, keyring, gate, dev)));
+          List.of(AuditRoutes.module(audit, keyring, gate, dev)), metrics);
       return new Node(storage, keyring, audit, monitor, central, server);
     } catch (RuntimeException e) {
       closeAll(opened.reversed());
       throw e;
     }
+  }
+
+  private static Metrics metrics(AuditLog audit, AuditMonitor monitor, Optional<CentralLogging> central,
+      InstantSource clock) {
+    Metrics m = new Metrics();
+    m.gauge("custos_build_info", "Release and commit of this node", List.of("version", "commit"),
+        () -> Map.of(List.of(VersionInfo.CURRENT.version(), VersionInfo.CURRENT.commit()), 1.0));
+    Metrics.Counter ops = m.counter("custos_operations_total", "Audited operations by action and outcome",
+        "action", "outcome");
+    audit.onCommit(events -> events.forEach(e -> ops.inc(e.action(), e.outcome().name().toLowerCase(java.util.Locale.ROOT))));
+    m.gauge("custos_audit_events", "Events in the audit log", () -> (double) audit.size());
+    m.gauge("custos_audit_checkpoint_size", "Tree size of the latest signed checkpoint",
+        () -> audit.latestCheckpoint().map(c -> (double) c.checkpoint().size()).orElse(0.0));
+    m.gauge("custos_audit_checkpoint_age_seconds", "Seconds since the latest signed checkpoint",
+        () -> audit.latestCheckpoint().map(c -> (clock.millis() - c.checkpoint().time().toEpochMilli()) / 1000.0)
+            .orElse(0.0));
+    m.gauge("custos_audit_unsigned_events", "Events not yet under a signed checkpoint",
+        () -> (double) (audit.size() - audit.latestCheckpoint().map(c -> c.checkpoint().size()).orElse(0L)));
+    m.gauge("custos_alerts_recorded", "Anomaly alerts recorded since start", () -> (double) monitor.alerts());
+    m.gauge("custos_monitor_dropped_events", "Events the anomaly monitor could not examine", () -> (double) monitor.dropped());
+    central.ifPresent(c -> m.gauge("custos_central_log_backlog", "Events a central-log sink has yet to deliver",
+        List.of("sink"), () -> {
+          Map<List<String>, Double> out = new java.util.LinkedHashMap<>();
+          c.backlogs().forEach((sink, n) -> out.put(List.of(sink), (double) n));
+          return out;
+        }));
+    return m;
   }
 
   /** NIST SP 800-90A DRBG for key generation. */

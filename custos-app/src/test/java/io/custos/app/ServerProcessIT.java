@@ -45,7 +45,9 @@ class ServerProcessIT {
   @Test
   @DisplayName("the dev server answers health, `status` prints it, and SIGTERM stops it cleanly")
   void devServerLifecycle() throws Exception {
-    try (CustosProcess server = CustosProcess.start(Map.of(), "server", "--dev", "--listen", "127.0.0.1:0")) {
+    Path centralLog = dir.resolve("central/audit.jsonl");
+    try (CustosProcess server = CustosProcess.start(Map.of("CUSTOS_AUDIT_FILE", centralLog.toString()),
+        "server", "--dev", "--listen", "127.0.0.1:0")) {
       String addr = addressOf(server);
       assertThat(addr).startsWith("http://127.0.0.1:");
       String dataLine = server.await(server.out, l -> l.trim().startsWith("Data dir:"), START);
@@ -58,6 +60,24 @@ class ServerProcessIT {
         assertThat(h.statusCode()).isEqualTo(501);
         assertThat(JSON.readTree(h.body()).get("dev_mode").asBoolean()).isTrue();
       }
+
+      try (HttpClient http = HttpClient.newHttpClient()) {
+        HttpResponse<String> m = http.send(HttpRequest.newBuilder(URI.create(addr + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(m.statusCode()).isEqualTo(200);
+        assertThat(m.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+        assertThat(m.body()).contains("# TYPE custos_operations_total counter",
+            "custos_operations_total{action=\"server.start\",outcome=\"ok\"} 1",
+            "custos_http_requests_total{method=\"GET\",route=\"/v1/sys/health\",status=\"501\"} 1",
+            "custos_seal_state 0", "custos_audit_events ", "custos_central_log_backlog{sink=\"file\"}");
+      }
+      // SS-002 11.7.1: the audit log reaches central logging (here the JSON lines file sink).
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (!(Files.exists(centralLog) && Files.readString(centralLog).contains("\"action\":\"server.start\""))
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(Files.readString(centralLog)).contains("\"action\":\"server.start\"");
 
       CustosProcess json = CustosProcess.run(Map.of("CUSTOS_ADDR", addr), "status", "--output", "json");
       assertThat(json.exit()).as(json.stderr()).isZero();

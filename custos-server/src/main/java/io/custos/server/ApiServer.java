@@ -46,6 +46,12 @@ public final class ApiServer implements AutoCloseable {
   /** Starts the server with the system routes plus {@code modules}. */
   public static ApiServer start(ServerSettings settings, String version, SystemHealth health,
       List<RouteModule> modules) {
+    return start(settings, version, health, modules, new Metrics());
+  }
+
+  /** Starts the server; {@code metrics} gains the HTTP metrics and is served at {@code /metrics}. */
+  public static ApiServer start(ServerSettings settings, String version, SystemHealth health,
+      List<RouteModule> modules, Metrics metrics) {
     Objects.requireNonNull(settings, "settings");
     checkSettings(settings);
     Optional<SslContextFactory.Server> ssl = settings.tls().map(TlsConnector::contextFactory);
@@ -55,7 +61,11 @@ public final class ApiServer implements AutoCloseable {
     List<String> registered = new CopyOnWriteArrayList<>();
     Map<String, Object>[] openApi = new Map[1];
     List<RouteModule> all = new ArrayList<>();
-    all.add(new SysRoutes(health, () -> openApi[0]));
+    all.add(new SysRoutes(health, () -> openApi[0], metrics));
+    Metrics.Counter requests = metrics.counter("custos_http_requests_total", "HTTP requests by method, route and status",
+        "method", "route", "status");
+    Metrics.Histogram latency = metrics.histogram("custos_http_request_duration_seconds",
+        "HTTP request latency by route", new double[] {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5}, "route");
     all.addAll(modules);
 
     Javalin app = Javalin.create(cfg -> {
@@ -104,7 +114,12 @@ public final class ApiServer implements AutoCloseable {
       cfg.routes.exception(Json.UnsupportedMediaType.class, Problems::unsupportedMediaType);
       cfg.routes.exception(HttpResponseException.class, Problems::http);
       cfg.routes.exception(Exception.class, Problems::unexpected);
-      cfg.requestLogger.http(ApiServer::logRequest);
+      cfg.requestLogger.http((ctx, ms) -> {
+        String route = routeOf(ctx);
+        requests.inc(ctx.method().name(), route, String.valueOf(ctx.statusCode()));
+        latency.observe(ms / 1000.0, route);
+        logRequest(ctx, ms);
+      });
 
       RouteModule.Registrar registrar = new RouteModule.Registrar() {
         @Override
@@ -157,6 +172,16 @@ public final class ApiServer implements AutoCloseable {
     }
     return new ServerStartException("cannot start the HTTP server on " + s.host() + ":" + s.port()
         + ": " + e.getMessage(), e);
+  }
+
+  /** The matched route's path (bounded label values), or "unmatched". */
+  private static String routeOf(Context ctx) {
+    try {
+      io.javalin.router.Endpoint e = ctx.endpoint();
+      return e == null || e.method.name().equals("BEFORE") ? "unmatched" : e.path;
+    } catch (RuntimeException e) {
+      return "unmatched";
+    }
   }
 
   private static void logRequest(Context ctx, Float ms) {

@@ -26,12 +26,21 @@ final class SysRoutes implements RouteModule {
   static final ApiRoute OPENAPI = new ApiRoute("GET", "/v1/openapi.json", "getOpenApi",
       "This OpenAPI 3.1 document", "sys", Map.of(200, "The document"), Map.of(), Optional.empty());
 
+  static final ApiRoute METRICS = new ApiRoute("GET", "/metrics", "getMetrics",
+      "Prometheus metrics (text exposition format 0.0.4): operations by action and outcome, HTTP "
+          + "latency, seal state, audit log size, checkpoint age, central-log backlog",
+      "sys", Map.of(200, "The metrics"), Map.of(), Optional.empty());
+
   private final SystemHealth health;
   private final Supplier<Map<String, Object>> openApi;
+  private final Metrics metrics;
 
-  SysRoutes(SystemHealth health, Supplier<Map<String, Object>> openApi) {
+  SysRoutes(SystemHealth health, Supplier<Map<String, Object>> openApi, Metrics metrics) {
     this.health = health;
     this.openApi = openApi;
+    this.metrics = metrics;
+    metrics.gauge("custos_seal_state", "Root of trust: 0 uninitialised, 1 sealed, 2 unsealed",
+        () -> (double) health.report().state().ordinal());
   }
 
   @Override
@@ -39,6 +48,7 @@ final class SysRoutes implements RouteModule {
     r.schema("Health", healthSchema());
     r.add(HEALTH, this::health);
     r.add(OPENAPI, ctx -> Json.respond(ctx, 200, openApi.get()));
+    r.add(METRICS, ctx -> ctx.status(200).contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
   }
 
   private void health(Context ctx) {

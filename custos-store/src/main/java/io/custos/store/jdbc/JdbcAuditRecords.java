@@ -19,9 +19,16 @@ import javax.sql.DataSource;
 final class JdbcAuditRecords implements AuditRecords {
   private static final Pattern SINK = Pattern.compile("[a-z][a-z0-9_.-]{0,63}");
   private final DataSource ds;
+  private final ConnectionEvictor evict;
 
-  JdbcAuditRecords(DataSource ds) {
+  /** Takes a connection out of the pool for good. */
+  interface ConnectionEvictor {
+    void accept(Connection c) throws SQLException;
+  }
+
+  JdbcAuditRecords(DataSource ds, ConnectionEvictor evict) {
     this.ds = ds;
+    this.evict = evict;
   }
 
   @Override
@@ -35,35 +42,67 @@ final class JdbcAuditRecords implements AuditRecords {
             + rows.get(i).seq() + " follows " + rows.get(i - 1).seq());
       }
     }
-    try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        long last = lastSeq(c);
-        if (rows.getFirst().seq() != last + 1) {
-          throw new ConflictException("audit log is at seq " + last + "; cannot append seq " + rows.getFirst().seq());
-        }
-        try (PreparedStatement ps = c.prepareStatement(
-            "INSERT INTO audit_event (seq, recorded_at_ms, event, leaf_hash) VALUES (?, ?, ?, ?)")) {
-          for (EventRow r : rows) {
-            ps.setLong(1, r.seq());
-            ps.setLong(2, r.recordedAt().toEpochMilli());
-            ps.setBytes(3, r.event());
-            ps.setBytes(4, r.leafHash());
-            ps.addBatch();
-          }
-          ps.executeBatch();
-        }
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
+    Connection c;
+    try {
+      c = ds.getConnection();
     } catch (SQLException e) {
-      throw new StorageException("audit events " + rows.getFirst().seq() + ".." + rows.getLast().seq()
-          + " could not be made durable: " + JdbcStorage.rootMessage(e), e);
+      throw durability(rows, e);
     }
+    boolean clean = false;
+    try {
+      c.setAutoCommit(false);
+      long last = lastSeq(c);
+      if (rows.getFirst().seq() != last + 1) {
+        c.rollback();
+        c.setAutoCommit(true);
+        clean = true;
+        throw new ConflictException("audit log is at seq " + last + "; cannot append seq " + rows.getFirst().seq());
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO audit_event (seq, recorded_at_ms, event, leaf_hash) VALUES (?, ?, ?, ?)")) {
+        for (EventRow r : rows) {
+          ps.setLong(1, r.seq());
+          ps.setLong(2, r.recordedAt().toEpochMilli());
+          ps.setBytes(3, r.event());
+          ps.setBytes(4, r.leafHash());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      c.commit();
+      c.setAutoCommit(true);
+      clean = true;
+    } catch (SQLException e) {
+      try {
+        c.rollback();
+      } catch (SQLException ignored) {
+        // the connection is discarded below
+      }
+      throw durability(rows, e);
+    } finally {
+      release(c, clean);
+    }
+  }
+
+  /**
+   * Returns a connection to the pool, or discards it when a failure may have left it inside a
+   * half-begun transaction (a failed BEGIN leaves the driver believing one is open).
+   */
+  private void release(Connection c, boolean clean) {
+    try {
+      if (clean) {
+        c.close();
+      } else {
+        evict.accept(c);
+      }
+    } catch (SQLException | RuntimeException e) {
+      // nothing more to do with it
+    }
+  }
+
+  private static StorageException durability(List<EventRow> rows, SQLException e) {
+    return new StorageException("audit events " + rows.getFirst().seq() + ".." + rows.getLast().seq()
+        + " could not be made durable: " + JdbcStorage.rootMessage(e), e);
   }
 
   @Override

@@ -33,7 +33,7 @@ public final class JdbcStorage implements Storage {
     this.schemaVersion = schemaVersion;
     this.instance = instance;
     this.records = new JdbcRecordStore(dataSource, clock);
-    this.audit = new JdbcAuditRecords(dataSource);
+    this.audit = new JdbcAuditRecords(dataSource, dataSource::evictConnection);
   }
 
   /**
