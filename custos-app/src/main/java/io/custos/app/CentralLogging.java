@@ -71,6 +71,15 @@ final class CentralLogging implements AutoCloseable {
           @Override
           public void backlogHigh(String sink, long backlog, long threshold) {
             LOG.warn("central log sink '{}' is {} events behind (alert threshold {})", sink, backlog, threshold);
+            // An alert is an audit event too, so it reaches the sinks that still work.
+            try {
+              log.record(new io.custos.audit.AuditDraft("alert-backlog-" + sink,
+                  new io.custos.audit.AuditEvent.Principal("custos", "central-log-export"), "alert.central_log_backlog",
+                  "audit/sinks/" + sink, io.custos.audit.AuditEvent.Outcome.OK, Optional.of("SS-002 11.7.1"), "",
+                  java.util.Map.of("backlog", String.valueOf(backlog), "threshold", String.valueOf(threshold))));
+            } catch (RuntimeException e) {
+              LOG.error("could not record the backlog alert for sink '{}': {}", sink, e.getMessage());
+            }
           }
 
           @Override
