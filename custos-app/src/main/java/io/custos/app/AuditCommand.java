@@ -371,6 +371,10 @@ final class AuditCommand {
     @Option(names = "--key-name", paramLabel = "NAME", description = "Checkpoint key name (default: read from the checkpoints).")
     String keyName;
 
+    private byte[] pinnedKey() {
+      return pemKey(publicKey);
+    }
+
     @Override
     public Integer call() throws IOException {
       byte[] export;
@@ -381,15 +385,14 @@ final class AuditCommand {
           throw new UsageFailure("--file needs --public-key (the PEM from `custos audit public-key`)");
         }
         export = read(file);
-        key = CheckpointKeys.fromPem(new String(read(publicKey), StandardCharsets.US_ASCII));
+        key = pinnedKey();
         source = file.toString();
       } else if (audit.root.dataDir != null) {
         try (Storage s = offline(audit.root.dataDir)) {
           java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
           exportOffline(s, 1, Long.MAX_VALUE, out);
           export = out.toByteArray();
-          key = publicKey != null ? CheckpointKeys.fromPem(new String(read(publicKey), StandardCharsets.US_ASCII))
-              : AuditKeyring.storedPublicKey(s.records());
+          key = publicKey != null ? pinnedKey() : AuditKeyring.storedPublicKey(s.records());
           if (keyName == null) {
             keyName = AuditKeyring.keyNameFor(s.instance().id());
           }
@@ -398,8 +401,7 @@ final class AuditCommand {
       } else {
         try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
           var k = client.get("/v1/audit/public-key");
-          key = publicKey != null ? CheckpointKeys.fromPem(new String(read(publicKey), StandardCharsets.US_ASCII))
-              : CheckpointKeys.fromPem(new String(client.ok(k), StandardCharsets.US_ASCII));
+          key = publicKey != null ? pinnedKey() : CheckpointKeys.fromPem(new String(client.ok(k), StandardCharsets.US_ASCII));
           if (keyName == null) {
             keyName = k.headers().firstValue("X-Custos-Key-Name").orElse(null);
           }
@@ -433,6 +435,15 @@ final class AuditCommand {
           yield 1;
         }
       };
+    }
+  }
+
+  /** The key named by --public-key, a PEM file. */
+  private static byte[] pemKey(Path pem) {
+    try {
+      return CheckpointKeys.fromPem(new String(read(pem), StandardCharsets.US_ASCII));
+    } catch (io.custos.failure.InvalidInputException e) {
+      throw new UsageFailure("--public-key " + pem + ": " + e.getMessage());
     }
   }
 
