@@ -416,7 +416,7 @@ final class AuditCommand {
       }
       VerificationResult result;
       try (InputStream in = new ByteArrayInputStream(export)) {
-        result = new LogVerifier(key, keyName).verifyExport(in);
+        result = new LogVerifier(key, keyName).withNow(java.time.Instant.now()).verifyExport(in);
       }
       PrintWriter out = spec.commandLine().getOut();
       return switch (result) {

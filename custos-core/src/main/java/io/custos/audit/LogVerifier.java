@@ -49,22 +49,32 @@ public final class LogVerifier {
   private final String keyName;
   private final Duration tolerance;
   private final Optional<Checkpoint> trusted;
+  private final Optional<java.time.Instant> now;
 
   /**
    * @param publicKey the raw 32-byte Ed25519 checkpoint key
    * @param keyName the name the key signs checkpoints under
    */
   public LogVerifier(byte[] publicKey, String keyName) {
-    this(publicKey, keyName, DEFAULT_TOLERANCE, Optional.empty());
+    this(publicKey, keyName, DEFAULT_TOLERANCE, Optional.empty(), Optional.empty());
   }
 
   private LogVerifier(byte[] publicKey, String keyName, Duration tolerance,
-      Optional<Checkpoint> trusted) {
+      Optional<Checkpoint> trusted, Optional<java.time.Instant> now) {
     CheckpointKeys.keyId(keyName, publicKey); // checks both
     this.publicKey = publicKey.clone();
     this.keyName = keyName;
     this.tolerance = tolerance;
     this.trusted = trusted;
+    this.now = now;
+  }
+
+  /**
+   * A verifier that also refuses events and checkpoints dated after {@code now} (plus the
+   * tolerance): a log cannot record the future.
+   */
+  public LogVerifier withNow(java.time.Instant now) {
+    return new LogVerifier(publicKey, keyName, tolerance, trusted, Optional.of(now));
   }
 
   /** A verifier that allows event and checkpoint times to go back by up to {@code tolerance}. */
@@ -72,7 +82,7 @@ public final class LogVerifier {
     if (tolerance.isNegative() || tolerance.compareTo(Duration.ofDays(1)) > 0) {
       throw new InvalidInputException("time tolerance must be between 0 and 1 day");
     }
-    return new LogVerifier(publicKey, keyName, tolerance, trusted);
+    return new LogVerifier(publicKey, keyName, tolerance, trusted, now);
   }
 
   /**
@@ -80,7 +90,7 @@ public final class LogVerifier {
    * a previous export or a witness) and to agree with it.
    */
   public LogVerifier withTrustedCheckpoint(Checkpoint checkpoint) {
-    return new LogVerifier(publicKey, keyName, tolerance, Optional.of(checkpoint));
+    return new LogVerifier(publicKey, keyName, tolerance, Optional.of(checkpoint), now);
   }
 
   /** Verifies entries in log order; problems name the entry by its 1-based position. */
@@ -189,6 +199,7 @@ public final class LogVerifier {
   }
 
   private VerifierState newState() {
-    return new VerifierState(publicKey, keyName, tolerance.toMillis());
+    return new VerifierState(publicKey, keyName, tolerance.toMillis(),
+        now.map(t -> t.toEpochMilli() + tolerance.toMillis()).orElse(Long.MAX_VALUE));
   }
 }

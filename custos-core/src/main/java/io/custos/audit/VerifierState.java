@@ -37,7 +37,11 @@ final class VerifierState {
   private static final int MAX_UNDECODED = 1 << 16;
   private final java.util.ArrayDeque<Undecoded> undecoded = new java.util.ArrayDeque<>();
 
-  VerifierState(byte[] publicKey, String keyName, long toleranceMillis) {
+  // Latest time an event or checkpoint may carry (the verifier's "now" plus tolerance).
+  private final long latestAllowed;
+
+  VerifierState(byte[] publicKey, String keyName, long toleranceMillis, long latestAllowed) {
+    this.latestAllowed = latestAllowed;
     this.publicKey = publicKey.clone();
     this.keyName = keyName;
     this.toleranceMillis = toleranceMillis;
@@ -157,6 +161,10 @@ final class VerifierState {
       return new Failed(Math.max(seq, firstUnverified()), "event " + seq
           + " repeated or out of order (expected seq " + expected + " at " + where + ")");
     }
+    if (t > latestAllowed) {
+      return new Failed(seq, "event " + seq + " at " + where + ": time "
+          + UtcMillis.format(Instant.ofEpochMilli(t)) + " is in the future");
+    }
     if (events > 0 && t < maxTime - toleranceMillis) {
       // One of the two times is false; the earlier event is suspect unless a checkpoint covers it.
       return new Failed(Math.max(maxTimeSeq, firstUnverified()), "event " + seq + " at "
@@ -194,6 +202,9 @@ final class VerifierState {
     String name = "checkpoint " + number + " at " + where;
     long bad = firstUnverified();
     Checkpoint cp = signed.checkpoint();
+    if (cp.time().toEpochMilli() > latestAllowed) {
+      return new Failed(bad, name + ": time " + UtcMillis.format(cp.time()) + " is in the future");
+    }
     if (last != null && !last.origin().equals(cp.origin())) {
       return new Failed(bad, name + ": origin '" + cp.origin() + "' differs from '"
           + last.origin() + "' of the checkpoints before it");

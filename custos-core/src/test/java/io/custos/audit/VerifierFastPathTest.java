@@ -59,4 +59,18 @@ class VerifierFastPathTest {
     assertThat(r).isInstanceOf(VerificationResult.Failed.class);
     assertThat(((VerificationResult.Failed) r).firstBadSeq()).isEqualTo(1);
   }
+
+  @Test
+  @DisplayName("SS-002 11.7.1 — an event from the future is named")
+  void eventFromTheFuture() throws Exception {
+    List<LogEntry> entries = TestLogs.log(5, 5);
+    java.time.Instant lastTime = TestLogs.event(5).time();
+    VerificationResult ok = TestLogs.verifier().withNow(lastTime.plusSeconds(60))
+        .verifyExport(new ByteArrayInputStream(export(entries)));
+    assertThat(ok).isInstanceOf(VerificationResult.Verified.class);
+    VerificationResult r = TestLogs.verifier().withNow(TestLogs.event(3).time().minusSeconds(60))
+        .verifyExport(new ByteArrayInputStream(export(entries)));
+    assertThat(r).isInstanceOf(VerificationResult.Failed.class);
+    assertThat(((VerificationResult.Failed) r).problem()).contains("is in the future");
+  }
 }
