@@ -10,4 +10,10 @@ public interface Drbg {
 
   /** A new symmetric key of {@code bytes} random bytes, held only in a zeroising holder. */
   SecretBytes newKey(int bytes);
+
+  /**
+   * This generator as a {@link java.security.SecureRandom}, for APIs that take one (key pair
+   * generators, secret sharing). Draws come from the same approved DRBG.
+   */
+  java.security.SecureRandom asSecureRandom();
 }

@@ -51,6 +51,11 @@ final class FipsDrbg implements Drbg {
   }
 
   /** The module's generator itself, for primitives that draw their IVs inside the module. */
+  @Override
+  public SecureRandom asSecureRandom() {
+    return random;
+  }
+
   FipsSecureRandom random() {
     return random;
   }

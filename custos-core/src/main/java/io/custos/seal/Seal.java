@@ -1,0 +1,215 @@
+package io.custos.seal;
+
+import io.custos.barrier.Barrier;
+import io.custos.barrier.BarrierKeyring;
+import io.custos.crypto.CryptoModule;
+import io.custos.crypto.SecretBytes;
+import io.custos.failure.ConflictException;
+import io.custos.failure.InvalidInputException;
+import io.custos.failure.StorageException;
+import io.custos.failure.UnavailableException;
+import io.custos.store.RecordStore;
+import io.custos.store.StoredRecord;
+import io.custos.system.SystemState;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The front door of the root of trust. {@code init} makes the 256-bit root key from the
+ * approved DRBG, splits it into unseal shares (Shamir, M of N), creates the barrier keyring
+ * and stores it only encrypted under the root key, with a key check value that detects a
+ * wrong combination of shares. A node starts sealed: no key material in memory until M
+ * custodians have submitted shares; {@code seal} wipes it again (SS-002 11.3.6, 11.3.7).
+ */
+public final class Seal implements AutoCloseable {
+  static final String TYPE = "seal";
+  static final String CONFIG = "config";
+  static final String KEYRING = "keyring";
+  static final String ROOT_TOKEN_TYPE = "auth.root-token";
+
+  /** What {@code init} hands out, once: the shares and the initial root token. */
+  public record InitResult(List<String> shares, int threshold, String rootToken) {
+    public InitResult {
+      shares = List.copyOf(shares);
+    }
+
+    @Override
+    public String toString() {
+      return "InitResult[" + shares.size() + " shares, threshold " + threshold + "]";
+    }
+  }
+
+  /** Where the seal stands; nothing secret. */
+  public record Status(SystemState state, int progress, int threshold, int shares, String keyringCipher) {}
+
+  private record Config(int threshold, int shares, byte[] keyCheck) {
+    String encode() {
+      return "threshold=" + threshold + "\nshares=" + shares + "\nkeycheck=" + HexFormat.of().formatHex(keyCheck) + "\n";
+    }
+
+    static Config decode(byte[] bytes) {
+      Map<String, String> m = new LinkedHashMap<>();
+      for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+        int eq = line.indexOf('=');
+        if (eq > 0) {
+          m.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+      }
+      try {
+        return new Config(Integer.parseInt(m.get("threshold")), Integer.parseInt(m.get("shares")),
+            HexFormat.of().parseHex(m.get("keycheck")));
+      } catch (RuntimeException e) {
+        throw new StorageException("the stored seal configuration is unreadable");
+      }
+    }
+  }
+
+  private final RecordStore records;
+  private final CryptoModule crypto;
+  private UnsealProgress progress;
+  private Barrier barrier;
+
+  public Seal(RecordStore records, CryptoModule crypto) {
+    this.records = Objects.requireNonNull(records, "records");
+    this.crypto = Objects.requireNonNull(crypto, "crypto");
+  }
+
+  public synchronized SystemState state() {
+    if (barrier != null) {
+      return SystemState.UNSEALED;
+    }
+    return records.get(TYPE, CONFIG).isPresent() ? SystemState.SEALED : SystemState.UNINITIALISED;
+  }
+
+  public synchronized Status status() {
+    Optional<Config> c = config();
+    return new Status(state(), progress == null ? 0 : progress.submitted(), c.map(Config::threshold).orElse(0),
+        c.map(Config::shares).orElse(0), "AES-256-GCM (" + crypto.name() + ")");
+  }
+
+  /**
+   * Creates the root of trust, once. The node stays sealed afterwards (as after a restart);
+   * custodians unseal it with their shares.
+   *
+   * @param fixedRootToken dev mode only: use this root token instead of a random one
+   * @throws ConflictException if this store is already initialised
+   */
+  public synchronized InitResult init(int shares, int threshold, boolean dev, Optional<String> fixedRootToken) {
+    if (state() != SystemState.UNINITIALISED) {
+      throw new ConflictException("Custos is already initialised; init runs once");
+    }
+    if (fixedRootToken.isPresent() && !dev) {
+      throw new InvalidInputException("a fixed root token is allowed only in dev mode");
+    }
+    List<String> texts = new ArrayList<>();
+    try (SecretBytes root = crypto.drbg().newKey(ShareSplitter.ROOT_KEY_LENGTH);
+        BarrierKeyring keyring = BarrierKeyring.create(crypto)) {
+      for (UnsealShare s : ShareSplitter.split(root, shares, threshold, dev, crypto.drbg().asSecureRandom())) {
+        try (s) {
+          texts.add(s.text());
+        }
+      }
+      byte[] storedKeyring = keyring.encryptUnder(root);
+      String token = fixedRootToken.orElseGet(this::newToken);
+      // The keyring goes first: a config without its keyring would claim an initialised store.
+      records.put(TYPE, KEYRING, storedKeyring, 0);
+      try (Barrier b = new Barrier(BarrierKeyring.decrypt(crypto, root, storedKeyring))) {
+        String id = sha256Hex(token);
+        records.put(ROOT_TOKEN_TYPE, id, b.seal(ROOT_TOKEN_TYPE, id, 1, "root".getBytes(StandardCharsets.UTF_8)), 0);
+      }
+      records.put(TYPE, CONFIG, new Config(threshold, shares, KeyCheck.of(root)).encode()
+          .getBytes(StandardCharsets.UTF_8), 0);
+      return new InitResult(texts, threshold, token);
+    }
+  }
+
+  /**
+   * Takes one custodian's share. Malformed, duplicate and foreign shares are refused without
+   * disturbing progress; a wrong combination is detected by the key check.
+   */
+  public synchronized Status unseal(String shareText) {
+    Config c = config().orElseThrow(() -> new ConflictException("Custos is not initialised; run `custos operator init`"));
+    if (barrier != null) {
+      return status();
+    }
+    if (progress == null) {
+      progress = new UnsealProgress(c.keyCheck());
+    }
+    try (UnsealShare share = UnsealShare.parse(shareText)) {
+      switch (progress.submit(share)) {
+        case UnsealProgress.Pending p -> {
+          return status();
+        }
+        case UnsealProgress.Unsealed u -> {
+          try (SecretBytes root = u.rootKey()) {
+            byte[] stored = records.get(TYPE, KEYRING).map(StoredRecord::payload)
+                .orElseThrow(() -> new StorageException("the barrier keyring is missing from the store"));
+            barrier = new Barrier(BarrierKeyring.decrypt(crypto, root, stored));
+          } finally {
+            progress = null;
+          }
+          return status();
+        }
+      }
+    }
+  }
+
+  /** Forgets submitted shares. */
+  public synchronized void resetUnseal() {
+    if (progress != null) {
+      progress.reset();
+      progress = null;
+    }
+  }
+
+  /** Wipes all key material from memory. */
+  public synchronized void seal() {
+    resetUnseal();
+    if (barrier != null) {
+      barrier.close();
+      barrier = null;
+    }
+  }
+
+  /** The barrier, while unsealed. */
+  public synchronized Barrier barrier() {
+    if (barrier == null) {
+      throw new UnavailableException("Custos is sealed");
+    }
+    return barrier;
+  }
+
+  private Optional<Config> config() {
+    return records.get(TYPE, CONFIG).map(r -> Config.decode(r.payload()));
+  }
+
+  private String newToken() {
+    byte[] raw = new byte[32];
+    crypto.drbg().nextBytes(raw);
+    String token = "cus." + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    java.util.Arrays.fill(raw, (byte) 0);
+    return token;
+  }
+
+  static String sha256Hex(String token) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    seal();
+  }
+}
