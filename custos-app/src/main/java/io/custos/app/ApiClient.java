@@ -61,6 +61,15 @@ final class ApiClient implements AutoCloseable {
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)));
   }
 
+  HttpResponse<byte[]> put(String path, byte[] body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (body.length > 0) {
+      b.header("Content-Type", "application/json");
+    }
+    return send(b);
+  }
+
   /** The body of a 2xx answer; anything else becomes a ClientFailure quoting the problem's detail. */
   byte[] ok(HttpResponse<byte[]> r) {
     if (r.statusCode() / 100 == 2) {

@@ -12,6 +12,10 @@ import io.custos.monitor.KekAuthorisations;
 import io.custos.monitor.MonitorSettings;
 import io.custos.server.ApiServer;
 import io.custos.server.AuditRoutes;
+import io.custos.server.SealRoutes;
+import io.custos.seal.Seal;
+import io.custos.crypto.CryptoModule;
+import io.custos.crypto.FipsCryptoModule;
 import io.custos.server.Metrics;
 import io.custos.server.ServerSettings;
 import io.custos.store.Storage;
@@ -39,9 +43,13 @@ final class Node implements AutoCloseable {
   private final AuditMonitor monitor;
   private final Optional<CentralLogging> central;
   private final ApiServer server;
+  private final Seal seal;
+  private final Optional<Seal.InitResult> devInit;
 
   private Node(Storage storage, AuditKeyring keyring, AuditLog audit, AuditMonitor monitor,
-      Optional<CentralLogging> central, ApiServer server) {
+      Optional<CentralLogging> central, ApiServer server, Seal seal, Optional<Seal.InitResult> devInit) {
+    this.seal = seal;
+    this.devInit = devInit;
     this.storage = storage;
     this.keyring = keyring;
     this.audit = audit;
@@ -51,6 +59,11 @@ final class Node implements AutoCloseable {
   }
 
   static Node start(CustosConfig config, StorageUrl storageUrl, boolean dev) {
+    return start(config, storageUrl, dev, Optional.empty());
+  }
+
+  /** @param devRootToken dev mode: the root token to create instead of a random one */
+  static Node start(CustosConfig config, StorageUrl storageUrl, boolean dev, Optional<String> devRootToken) {
     InstantSource clock = InstantSource.system();
     List<AutoCloseable> opened = new ArrayList<>();
     try {
@@ -68,8 +81,10 @@ final class Node implements AutoCloseable {
       Optional<CentralLogging> central = CentralLogging.start(config, storage.audit(), audit, clock);
       central.ifPresent(opened::add);
 
-      // No root of trust exists until `operator init`; the seal replaces this supplier.
-      SystemHealth health = new SystemHealth(VersionInfo.CURRENT, storage, () -> SystemState.UNINITIALISED, clock, dev);
+      CryptoModule crypto = FipsCryptoModule.start();
+      Seal seal = new Seal(storage.records(), crypto);
+      opened.add(seal);
+      SystemHealth health = new SystemHealth(VersionInfo.CURRENT, storage, seal::state, clock, dev);
       Optional<ServerSettings.Tls> tls = config.tlsCert().map(c -> new ServerSettings.Tls(c, config.tlsKey().orElseThrow()));
       ServerSettings settings = new ServerSettings(config.listen().host(), config.listen().port(), tls, dev,
           config.maxRequestBytes(), config.idleTimeout(), ServerSettings.DEFAULT_STOP_TIMEOUT);
@@ -78,9 +93,18 @@ final class Node implements AutoCloseable {
       // Fail closed: a node that cannot audit its own start does not start.
       audit.record(systemEvent("server.start", Map.of("version", VersionInfo.CURRENT.version(),
           "commit", VersionInfo.CURRENT.commit(), "dev_mode", String.valueOf(dev), "storage", storage.kind())));
+      Optional<Seal.InitResult> devInit = Optional.empty();
+      if (dev && seal.state() == SystemState.UNINITIALISED) {
+        // Like `vault server -dev`: one share, unsealed at once. Never for production.
+        Seal.InitResult init = seal.init(1, 1, true, devRootToken);
+        audit.record(systemEvent("operator.init", Map.of("shares", "1", "threshold", "1", "dev_mode", "true")));
+        seal.unseal(init.shares().getFirst());
+        audit.record(systemEvent("operator.unseal", Map.of("dev_mode", "true")));
+        devInit = Optional.of(init);
+      }
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
-          List.of(AuditRoutes.module(audit, keyring, gate, dev)), metrics);
-      return new Node(storage, keyring, audit, monitor, central, server);
+          List.of(SealRoutes.module(seal, audit, gate, dev), AuditRoutes.module(audit, keyring, gate, dev)), metrics);
+      return new Node(storage, keyring, audit, monitor, central, server, seal, devInit);
     } catch (RuntimeException e) {
       closeAll(opened.reversed());
       throw e;
@@ -135,6 +159,15 @@ final class Node implements AutoCloseable {
     return storage.kind();
   }
 
+  /** Dev mode on a fresh store: the one unseal share and the root token it was initialised with. */
+  Optional<Seal.InitResult> devInit() {
+    return devInit;
+  }
+
+  io.custos.system.SystemState sealState() {
+    return seal.state();
+  }
+
   long auditSize() {
     return audit.size();
   }
@@ -149,7 +182,7 @@ final class Node implements AutoCloseable {
       List<AutoCloseable> rest = new ArrayList<>();
       rest.add(monitor);
       central.ifPresent(rest::add); // delivers what it can before the store closes
-      rest.addAll(List.of(audit, keyring, storage));
+      rest.addAll(List.of(seal, audit, keyring, storage));
       closeAll(rest);
     }
   }

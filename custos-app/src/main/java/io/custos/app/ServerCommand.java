@@ -35,6 +35,10 @@ final class ServerCommand implements Callable<Integer> {
       + "directory removed on exit, the embedded SQLite store. Never for production.")
   boolean dev;
 
+  @Option(names = "--dev-root-token", paramLabel = "VALUE",
+      description = "Dev mode: create this root token (so scripts can set CUSTOS_TOKEN at once).")
+  String devRootToken;
+
   @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (custos.yaml); default $CUSTOS_CONFIG.")
   Path config;
 
@@ -66,6 +70,9 @@ final class ServerCommand implements Callable<Integer> {
           + "tls.key in the config file, CUSTOS_TLS_CERT and CUSTOS_TLS_KEY, or --tls-cert and --tls-key; "
           + "or run a development server with --dev");
     }
+    if (devRootToken != null && !dev) {
+      throw new ConfigException("--dev-root-token needs --dev");
+    }
     Logging.configure(cfg.logFormat(), cfg.logLevel());
 
     Path temporary = null;
@@ -82,7 +89,7 @@ final class ServerCommand implements Callable<Integer> {
     CountDownLatch stop = new CountDownLatch(1);
     Signal.handle(new Signal("TERM"), s -> stop.countDown());
     Signal.handle(new Signal("INT"), s -> stop.countDown());
-    try (Node node = Node.start(cfg, storage, dev)) {
+    try (Node node = Node.start(cfg, storage, dev, java.util.Optional.ofNullable(devRootToken))) {
       if (dev) {
         printDevBanner(node, dataDir, temporary != null);
       }
@@ -108,10 +115,23 @@ final class ServerCommand implements Callable<Integer> {
     out.println("  Address:   " + addr);
     out.println("  Data dir:  " + dataDir + (temporary ? " (removed on exit)" : ""));
     out.println("  Storage:   " + node.storageKind() + " (" + Node.devDatabase(dataDir) + ")");
+    out.println("  Seal:      " + node.sealState().name().toLowerCase(java.util.Locale.ROOT));
+    node.devInit().ifPresent(init -> {
+      out.println();
+      out.println("The dev server is initialised and unsealed. Shown once:");
+      out.println("  Unseal Key: " + init.shares().getFirst());
+      out.println("  Root Token: " + init.rootToken());
+    });
+    if (node.devInit().isEmpty() && node.sealState() == io.custos.system.SystemState.SEALED) {
+      out.println();
+      out.println("This data directory is already initialised and starts sealed: custos operator unseal");
+    }
     out.println();
     out.println("Try:");
     out.println("  curl " + addr + "/v1/sys/health");
     out.println("  CUSTOS_ADDR=" + addr + " ./custos status");
+    out.println("  CUSTOS_ADDR=" + addr + " ./custos operator status");
+    out.println("  CUSTOS_ADDR=" + addr + " ./custos audit tail");
     out.println("  curl " + addr + "/v1/openapi.json");
     out.println();
     out.println("Stop with Ctrl-C.");

@@ -57,7 +57,7 @@ class ServerProcessIT {
       try (HttpClient http = HttpClient.newHttpClient()) {
         HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create(addr + "/v1/sys/health")).build(),
             HttpResponse.BodyHandlers.ofString());
-        assertThat(h.statusCode()).isEqualTo(501);
+        assertThat(h.statusCode()).isEqualTo(200); // dev mode initialises and unseals itself
         assertThat(JSON.readTree(h.body()).get("dev_mode").asBoolean()).isTrue();
       }
 
@@ -68,8 +68,8 @@ class ServerProcessIT {
         assertThat(m.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
         assertThat(m.body()).contains("# TYPE custos_operations_total counter",
             "custos_operations_total{action=\"server.start\",outcome=\"ok\"} 1",
-            "custos_http_requests_total{method=\"GET\",route=\"/v1/sys/health\",status=\"501\"} 1",
-            "custos_seal_state 0", "custos_audit_events ", "custos_central_log_backlog{sink=\"file\"}");
+            "custos_http_requests_total{method=\"GET\",route=\"/v1/sys/health\",status=\"200\"} 1",
+            "custos_seal_state 2", "custos_audit_events ", "custos_central_log_backlog{sink=\"file\"}");
       }
       // SS-002 11.7.1: the audit log reaches central logging (here the JSON lines file sink).
       long deadline = System.currentTimeMillis() + 10_000;
@@ -82,12 +82,12 @@ class ServerProcessIT {
       CustosProcess json = CustosProcess.run(Map.of("CUSTOS_ADDR", addr), "status", "--output", "json");
       assertThat(json.exit()).as(json.stderr()).isZero();
       JsonNode doc = JSON.readTree(json.stdout());
-      assertThat(doc.get("state").asText()).isEqualTo("uninitialised");
+      assertThat(doc.get("state").asText()).isEqualTo("unsealed");
       assertThat(doc.at("/storage/kind").asText()).isEqualTo("sqlite");
 
       CustosProcess table = CustosProcess.run(Map.of("CUSTOS_ADDR", addr), "status");
       assertThat(table.exit()).isZero();
-      assertThat(table.stdout()).contains("Sealed", "State", "uninitialised");
+      assertThat(table.stdout()).contains("Sealed", "State", "unsealed");
 
       assertThat(server.terminate()).as(server.stderr()).isZero();
       assertThat(server.stderr()).contains("stopped");

@@ -2,9 +2,6 @@ package io.custos.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.custos.access.AccessGate;
-import io.custos.access.Caller;
-import io.custos.access.Decision;
-import io.custos.audit.AuditDraft;
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditKeyring;
 import io.custos.audit.AuditLog;
@@ -13,10 +10,8 @@ import io.custos.audit.EventCodec;
 import io.custos.audit.CheckpointKeys;
 import io.custos.audit.LogEntry;
 import io.custos.audit.SignedCheckpoint;
-import io.custos.failure.CustosException;
 import io.custos.failure.InvalidInputException;
 import io.custos.failure.NotFoundException;
-import io.custos.failure.PermissionDeniedException;
 import io.custos.store.AuditRecords;
 import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
@@ -39,14 +34,12 @@ public final class AuditRoutes implements RouteModule {
 
   private final AuditLog log;
   private final AuditKeyring keyring;
-  private final AccessGate gate;
-  private final boolean devMode;
+  private final AuditedCall call;
 
   AuditRoutes(AuditLog log, AuditKeyring keyring, AccessGate gate, boolean devMode) {
     this.log = log;
     this.keyring = keyring;
-    this.gate = gate;
-    this.devMode = devMode;
+    this.call = new AuditedCall(log, gate, devMode);
   }
 
   /** The audit routes for the server; {@code devMode} makes every caller the dev root. */
@@ -229,39 +222,9 @@ public final class AuditRoutes implements RouteModule {
     });
   }
 
-  /**
-   * The request path: authenticate, authorise, perform, audit, then answer. Denials and
-   * failures are audited too; if the audit record cannot be written the caller gets an error
-   * and no data (fail closed).
-   */
   private void guarded(Context ctx, String action, String resource, Map<String, String> params,
       Supplier<Runnable> perform) {
-    Caller caller = devMode
-        ? new Caller("dev-root", "dev-mode", ctx.ip(), RequestIds.of(ctx))
-        : Caller.anonymous(ctx.ip(), RequestIds.of(ctx));
-    AuditEvent.Principal who = new AuditEvent.Principal(caller.principalId(), caller.authMethod());
-    switch (gate.check(caller, READ, resource)) {
-      case Decision.Deny deny -> {
-        log.record(AuditDraft.denied(caller.requestId(), who, action, resource, deny.control(), caller.clientAddress(), params));
-        throw new PermissionDeniedException(deny.control().map(c -> c + ": ").orElse("") + deny.reason());
-      }
-      case Decision.Allow allow -> {
-        Runnable respond;
-        try {
-          respond = perform.get();
-        } catch (CustosException e) {
-          Map<String, String> failed = new LinkedHashMap<>(params);
-          failed.put("error", e.code());
-          log.record(new AuditDraft(caller.requestId(), who, action, resource, AuditEvent.Outcome.ERROR,
-              e.control(), caller.clientAddress(), failed));
-          throw e;
-        }
-        Map<String, String> granted = new LinkedHashMap<>(params);
-        granted.put("grant", allow.grant());
-        log.record(AuditDraft.ok(caller.requestId(), who, action, resource, caller.clientAddress(), granted));
-        respond.run();
-      }
-    }
+    call.run(ctx, Optional.of(READ), action, resource, params, perform);
   }
 
   private static long longParam(Context ctx, String name, long fallback, long min, long max) {

@@ -1,0 +1,73 @@
+package io.custos.server;
+
+import io.custos.access.AccessGate;
+import io.custos.access.Caller;
+import io.custos.access.Decision;
+import io.custos.audit.AuditDraft;
+import io.custos.audit.AuditEvent;
+import io.custos.audit.AuditLog;
+import io.custos.failure.CustosException;
+import io.custos.failure.PermissionDeniedException;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The one request path of ARCHITECTURE.md for HTTP: authenticate, authorise, perform, audit,
+ * then answer. Denials and failures are audited too; if the audit record cannot be written
+ * the caller gets an error and no result (fail closed).
+ */
+final class AuditedCall {
+  private final AuditLog log;
+  private final AccessGate gate;
+  private final boolean devMode;
+
+  AuditedCall(AuditLog log, AccessGate gate, boolean devMode) {
+    this.log = log;
+    this.gate = gate;
+    this.devMode = devMode;
+  }
+
+  Caller caller(Context ctx) {
+    return devMode
+        ? new Caller("dev-root", "dev-mode", ctx.ip(), RequestIds.of(ctx))
+        : Caller.anonymous(ctx.ip(), RequestIds.of(ctx));
+  }
+
+  /**
+   * Runs {@code perform} if {@code capability} is granted (or {@code null}: the route needs
+   * no grant, as unsealing needs only shares), records the outcome, then runs the responder
+   * that {@code perform} returned.
+   */
+  void run(Context ctx, Optional<String> capability, String action, String resource, Map<String, String> params,
+      Supplier<Runnable> perform) {
+    Caller caller = caller(ctx);
+    AuditEvent.Principal who = new AuditEvent.Principal(caller.principalId(), caller.authMethod());
+    Decision decision = capability.map(c -> gate.check(caller, c, resource))
+        .orElse(new Decision.Allow("no grant needed"));
+    switch (decision) {
+      case Decision.Deny deny -> {
+        log.record(AuditDraft.denied(caller.requestId(), who, action, resource, deny.control(), caller.clientAddress(), params));
+        throw new PermissionDeniedException(deny.control().map(c -> c + ": ").orElse("") + deny.reason());
+      }
+      case Decision.Allow allow -> {
+        Runnable respond;
+        try {
+          respond = perform.get();
+        } catch (CustosException e) {
+          Map<String, String> failed = new LinkedHashMap<>(params);
+          failed.put("error", e.code());
+          log.record(new AuditDraft(caller.requestId(), who, action, resource, AuditEvent.Outcome.ERROR,
+              e.control(), caller.clientAddress(), failed));
+          throw e;
+        }
+        Map<String, String> granted = new LinkedHashMap<>(params);
+        granted.put("grant", allow.grant());
+        log.record(AuditDraft.ok(caller.requestId(), who, action, resource, caller.clientAddress(), granted));
+        respond.run();
+      }
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package io.custos.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.custos.access.AccessGate;
+import io.custos.audit.AuditLog;
+import io.custos.failure.InvalidInputException;
+import io.custos.seal.Seal;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code /v1/sys/init}, {@code /v1/sys/unseal}, {@code /v1/sys/seal} and
+ * {@code /v1/sys/seal-status}, shaped like Vault's so its habits carry over. Init and unseal
+ * need no token (possession of the shares is the authority); sealing needs
+ * {@code operator:seal}. Shares and tokens never reach the audit log.
+ */
+public final class SealRoutes implements RouteModule {
+  private final Seal seal;
+  private final AuditedCall call;
+
+  private SealRoutes(Seal seal, AuditLog log, AccessGate gate, boolean devMode) {
+    this.seal = seal;
+    this.call = new AuditedCall(log, gate, devMode);
+  }
+
+  public static RouteModule module(Seal seal, AuditLog log, AccessGate gate, boolean devMode) {
+    return new SealRoutes(seal, log, gate, devMode);
+  }
+
+  @Override
+  public void register(Registrar r) {
+    r.schema("SealStatus", Map.of("type", "object", "properties", Map.of(
+        "initialized", Map.of("type", "boolean"), "sealed", Map.of("type", "boolean"),
+        "t", Map.of("type", "integer", "description", "threshold"), "n", Map.of("type", "integer"),
+        "progress", Map.of("type", "integer"), "state", Map.of("type", "string"))));
+    r.schema("InitRequest", Map.of("type", "object", "required", List.of("secret_shares", "secret_threshold"),
+        "properties", Map.of("secret_shares", Map.of("type", "integer", "minimum", 1, "maximum", 16),
+            "secret_threshold", Map.of("type", "integer", "minimum", 1, "maximum", 16))));
+    r.schema("InitResponse", Map.of("type", "object", "properties", Map.of(
+        "shares", Map.of("type", "array", "items", Map.of("type", "string")),
+        "threshold", Map.of("type", "integer"), "root_token", Map.of("type", "string"))));
+    r.schema("UnsealRequest", Map.of("type", "object", "properties", Map.of(
+        "key", Map.of("type", "string", "description", "one unseal share"), "reset", Map.of("type", "boolean"))));
+    r.add(new ApiRoute("GET", "/v1/sys/seal-status", "getSealStatus", "Seal state and unseal progress", "sys",
+        Map.of(200, "Status"), Map.of(200, "SealStatus"), Optional.empty()), this::status);
+    r.add(new ApiRoute("PUT", "/v1/sys/init", "init",
+        "Create the root of trust once: M-of-N unseal shares and the initial root token, shown once", "sys",
+        Map.of(200, "Shares and root token", 409, "Already initialised"), Map.of(200, "InitResponse"),
+        Optional.of("InitRequest")), this::init);
+    r.add(new ApiRoute("PUT", "/v1/sys/unseal", "unseal", "Submit one unseal share (or reset progress)", "sys",
+        Map.of(200, "Status"), Map.of(200, "SealStatus"), Optional.of("UnsealRequest")), this::unseal);
+    r.add(new ApiRoute("PUT", "/v1/sys/seal", "seal", "Wipe all key material from memory", "sys",
+        Map.of(204, "Sealed", 403, "Not allowed"), Map.of(), Optional.empty()), this::sealNow);
+  }
+
+  private void status(Context ctx) {
+    Json.respond(ctx, 200, statusBody());
+  }
+
+  private Map<String, Object> statusBody() {
+    Seal.Status s = seal.status();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("initialized", s.state().initialised());
+    body.put("sealed", s.state().sealed());
+    body.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
+    body.put("t", s.threshold());
+    body.put("n", s.shares());
+    body.put("progress", s.progress());
+    body.put("type", "shamir");
+    body.put("barrier", s.keyringCipher());
+    return body;
+  }
+
+  private void init(Context ctx) {
+    JsonNode body = Json.body(ctx);
+    int shares = intField(body, "secret_shares");
+    int threshold = intField(body, "secret_threshold");
+    call.run(ctx, Optional.empty(), "operator.init", "sys/seal",
+        Map.of("shares", String.valueOf(shares), "threshold", String.valueOf(threshold)), () -> {
+          Seal.InitResult r = seal.init(shares, threshold, false, Optional.empty());
+          Map<String, Object> out = new LinkedHashMap<>();
+          out.put("shares", r.shares());
+          out.put("keys", r.shares());
+          out.put("threshold", r.threshold());
+          out.put("root_token", r.rootToken());
+          return () -> {
+            ctx.header("Cache-Control", "no-store");
+            Json.respond(ctx, 200, out);
+          };
+        });
+  }
+
+  private void unseal(Context ctx) {
+    JsonNode body = Json.body(ctx);
+    if (body.path("reset").asBoolean(false)) {
+      call.run(ctx, Optional.empty(), "operator.unseal_reset", "sys/seal", Map.of(), () -> {
+        seal.resetUnseal();
+        return () -> Json.respond(ctx, 200, statusBody());
+      });
+      return;
+    }
+    JsonNode key = body.get("key");
+    if (key == null || !key.isTextual() || key.asText().length() > 512) {
+      throw new InvalidInputException("body must be {\"key\": \"<unseal share>\"} or {\"reset\": true}");
+    }
+    call.run(ctx, Optional.empty(), "operator.unseal", "sys/seal", Map.of(), () -> {
+      seal.unseal(key.asText());
+      Map<String, Object> out = statusBody();
+      return () -> Json.respond(ctx, 200, out);
+    });
+  }
+
+  private void sealNow(Context ctx) {
+    call.run(ctx, Optional.of("operator:seal"), "operator.seal", "sys/seal", Map.of(), () -> {
+      seal.seal();
+      return () -> ctx.status(204);
+    });
+  }
+
+  private static int intField(JsonNode body, String name) {
+    JsonNode v = body.get(name);
+    if (v == null || !v.canConvertToInt() || !v.isIntegralNumber()) {
+      throw new InvalidInputException("'" + name + "' must be a whole number from 1 to 16");
+    }
+    return v.asInt();
+  }
+}
