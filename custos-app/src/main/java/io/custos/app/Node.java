@@ -9,7 +9,6 @@ import io.custos.audit.AuditLog;
 import io.custos.monitor.AnomalyDetector;
 import io.custos.monitor.AuditMonitor;
 import io.custos.monitor.KekAuthorisations;
-import io.custos.monitor.MonitorSettings;
 import io.custos.server.ApiServer;
 import io.custos.server.AuditRoutes;
 import io.custos.server.SealRoutes;
@@ -76,7 +75,7 @@ final class Node implements AutoCloseable {
           new AuditLog.Settings(config.auditCheckpointEvery(), config.auditCheckpointInterval(), 2048));
       opened.add(audit);
       AuditMonitor monitor = new AuditMonitor(audit,
-          new AnomalyDetector(MonitorSettings.defaults(), KekAuthorisations.noneGranted(), clock));
+          new AnomalyDetector(config.monitor(), KekAuthorisations.noneGranted(), clock));
       opened.add(monitor);
       Optional<CentralLogging> central = CentralLogging.start(config, storage.audit(), audit, clock);
       central.ifPresent(opened::add);

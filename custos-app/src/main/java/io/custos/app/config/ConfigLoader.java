@@ -48,8 +48,13 @@ public final class ConfigLoader {
       "audit.syslog", "CUSTOS_AUDIT_SYSLOG",
       "audit.syslog_ca", "CUSTOS_AUDIT_SYSLOG_CA",
       "audit.checkpoint_every", "CUSTOS_AUDIT_CHECKPOINT_EVERY",
-      "audit.checkpoint_interval", "CUSTOS_AUDIT_CHECKPOINT_INTERVAL");
-  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit");
+      "audit.checkpoint_interval", "CUSTOS_AUDIT_CHECKPOINT_INTERVAL",
+      "monitor.rate_factor", "CUSTOS_MONITOR_RATE_FACTOR",
+      "monitor.rate_min_count", "CUSTOS_MONITOR_RATE_MIN_COUNT",
+      "monitor.denial_burst", "CUSTOS_MONITOR_DENIAL_BURST",
+      "monitor.bulk_decrypt", "CUSTOS_MONITOR_BULK_DECRYPT",
+      "monitor.kek_prefix", "CUSTOS_MONITOR_KEK_PREFIX");
+  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor");
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
   private static final ObjectMapper YAML;
@@ -214,7 +219,46 @@ public final class ConfigLoader {
     Duration interval = get("audit.checkpoint_interval").map(v -> duration(v, "audit.checkpoint_interval"))
         .orElse(Duration.ofSeconds(10));
     return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
-        auditFile, syslog, syslogCa, every, interval);
+        auditFile, syslog, syslogCa, every, interval, monitor());
+  }
+
+  /** Anomaly thresholds (SS-002 11.3.14, 11.4.4); everything else keeps its documented default. */
+  private io.custos.monitor.MonitorSettings monitor() {
+    var m = io.custos.monitor.MonitorSettings.defaults();
+    var rate = m.rate();
+    double factor = get("monitor.rate_factor").map(v -> number(v, "monitor.rate_factor", 1.5, 1000)).orElse(rate.factor());
+    int minCount = get("monitor.rate_min_count").map(v -> (int) number(v, "monitor.rate_min_count", 1, 1_000_000))
+        .orElse(rate.minCount());
+    m = m.with(new io.custos.monitor.MonitorSettings.Rate(rate.window(), rate.alpha(), rate.warmUpWindows(), factor,
+        minCount, rate.coolDown()));
+    var d = m.denials();
+    int burst = get("monitor.denial_burst").map(v -> (int) number(v, "monitor.denial_burst", 2, 100_000)).orElse(d.threshold());
+    m = m.with(new io.custos.monitor.MonitorSettings.Denials(burst, d.window(), d.coolDown()));
+    var b = m.bulkDecrypt();
+    int bulk = get("monitor.bulk_decrypt").map(v -> (int) number(v, "monitor.bulk_decrypt", 2, 10_000_000)).orElse(b.threshold());
+    m = m.with(new io.custos.monitor.MonitorSettings.BulkDecrypt(b.actions(), bulk, b.window(), b.coolDown()));
+    Optional<String> kek = get("monitor.kek_prefix").map(Value::text);
+    if (kek.isPresent()) {
+      var r = m.resources();
+      try {
+        m = m.with(new io.custos.monitor.MonitorSettings.Resources(r.keyPrefixes(), java.util.List.of(kek.get()), r.kekActions()));
+      } catch (InvalidInputException e) {
+        throw new ConfigException(get("monitor.kek_prefix").get().source(), "monitor.kek_prefix", e.getMessage());
+      }
+    }
+    return m;
+  }
+
+  private static double number(Value v, String key, double min, double max) {
+    try {
+      double n = Double.parseDouble(v.text().trim());
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new ConfigException(v.source(), key, "must be a number from " + (long) min + " to " + (long) max + "; got '" + v.text() + "'");
   }
 
   private Optional<Value> get(String key) {

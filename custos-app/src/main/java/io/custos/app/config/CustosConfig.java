@@ -25,7 +25,8 @@ public record CustosConfig(
     Optional<HostPort> auditSyslog,
     Optional<Path> auditSyslogCa,
     int auditCheckpointEvery,
-    Duration auditCheckpointInterval) {
+    Duration auditCheckpointInterval,
+    io.custos.monitor.MonitorSettings monitor) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -45,6 +46,7 @@ public record CustosConfig(
     Objects.requireNonNull(auditSyslog, "auditSyslog");
     Objects.requireNonNull(auditSyslogCa, "auditSyslogCa");
     Objects.requireNonNull(auditCheckpointInterval, "auditCheckpointInterval");
+    Objects.requireNonNull(monitor, "monitor");
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

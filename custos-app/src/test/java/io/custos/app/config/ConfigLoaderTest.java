@@ -44,6 +44,19 @@ class ConfigLoaderTest {
     assertThat(c.tlsCert()).contains(Path.of("/etc/custos/tls.crt"));
     assertThat(c.tlsKey()).contains(Path.of("/etc/custos/tls.key"));
     assertThat(c.storageUrl()).isEqualTo(new StorageUrl.Sqlite(Path.of("/var/lib/custos/custos.db")));
+    assertThat(c.auditSyslog()).contains(new HostPort("127.0.0.1", 6514));
+    assertThat(c.monitor().denials().threshold()).isEqualTo(10);
+    assertThat(c.monitor().resources().kekPrefixes()).containsExactly("kms/keys/kek-");
+  }
+
+  @Test
+  @DisplayName("SS-002 11.3.14 — anomaly thresholds are configurable")
+  void monitorThresholds() throws Exception {
+    CustosConfig c = new ConfigLoader().file(yaml("monitor:\n  denial_burst: 3\n  bulk_decrypt: 20\n  rate_factor: 2.5\n"))
+        .load();
+    assertThat(c.monitor().denials().threshold()).isEqualTo(3);
+    assertThat(c.monitor().bulkDecrypt().threshold()).isEqualTo(20);
+    assertThat(c.monitor().rate().factor()).isEqualTo(2.5);
   }
 
   @Test
@@ -107,6 +120,10 @@ class ConfigLoaderTest {
       "tls: /a.pem                        | 'tls': must be a mapping",
       "listen: [1, 2]                     | 'listen': must be a single value",
       "data_dir: ''                       | 'data_dir': must be a path, got nothing",
+      "monitor: {denial_burst: many}      | 'monitor.denial_burst': must be a number from 2 to 100000",
+      "monitor: {rate_factor: 1}          | 'monitor.rate_factor': must be a number from 1 to 1000",
+      "audit: {checkpoint_every: 0}       | 'audit.checkpoint_every': must be a whole number from 1 to 1000000",
+      "audit: {syslog: nowhere}           | 'audit.syslog': expected HOST:PORT",
   })
   @DisplayName("a bad value stops start-up naming the key and the problem")
   void badValues(String yaml, String expected) throws Exception {
