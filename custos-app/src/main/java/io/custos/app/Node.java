@@ -23,8 +23,6 @@ import io.custos.store.jdbc.JdbcStorage;
 import io.custos.system.SystemHealth;
 import io.custos.system.SystemState;
 import java.nio.file.Path;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +35,7 @@ final class Node implements AutoCloseable {
   private static final AuditEvent.Principal SYSTEM = new AuditEvent.Principal("custos", "system");
 
   private final Storage storage;
-  private final AuditKeyring keyring;
+  private final LiveAuditKeys keyring;
   private final AuditLog audit;
   private final AuditMonitor monitor;
   private final Optional<CentralLogging> central;
@@ -45,7 +43,7 @@ final class Node implements AutoCloseable {
   private final Seal seal;
   private final Optional<Seal.InitResult> devInit;
 
-  private Node(Storage storage, AuditKeyring keyring, AuditLog audit, AuditMonitor monitor,
+  private Node(Storage storage, LiveAuditKeys keyring, AuditLog audit, AuditMonitor monitor,
       Optional<CentralLogging> central, ApiServer server, Seal seal, Optional<Seal.InitResult> devInit) {
     this.seal = seal;
     this.devInit = devInit;
@@ -69,20 +67,20 @@ final class Node implements AutoCloseable {
       Storage storage = JdbcStorage.open(storageUrl, VersionInfo.CURRENT.version(), clock);
       opened.add(storage);
       String keyName = AuditKeyring.keyNameFor(storage.instance().id());
-      AuditKeyring keyring = AuditKeyring.loadOrCreate(storage.records(), keyName, drbg());
-      opened.add(keyring);
-      AuditLog audit = AuditLog.open(storage.audit(), keyring.signer(), keyName, clock,
-          new AuditLog.Settings(config.auditCheckpointEvery(), config.auditCheckpointInterval(), 2048));
+      AuditLog audit = AuditLog.open(storage.audit(), AuditKeyring.publicKey(storage.records()), keyName, keyName,
+          clock, new AuditLog.Settings(config.auditCheckpointEvery(), config.auditCheckpointInterval(), 2048));
       opened.add(audit);
+      CryptoModule crypto = FipsCryptoModule.start();
+      Seal seal = new Seal(storage.records(), crypto);
+      LiveAuditKeys keyring = new LiveAuditKeys(storage.records(), keyName, crypto.drbg().asSecureRandom(), audit, seal);
+      opened.add(keyring);
+      opened.add(seal);
       AuditMonitor monitor = new AuditMonitor(audit,
           new AnomalyDetector(config.monitor(), KekAuthorisations.noneGranted(), clock));
       opened.add(monitor);
       Optional<CentralLogging> central = CentralLogging.start(config, storage.audit(), audit, clock);
       central.ifPresent(opened::add);
 
-      CryptoModule crypto = FipsCryptoModule.start();
-      Seal seal = new Seal(storage.records(), crypto);
-      opened.add(seal);
       SystemHealth health = new SystemHealth(VersionInfo.CURRENT, storage, seal::state, clock, dev);
       Optional<ServerSettings.Tls> tls = config.tlsCert().map(c -> new ServerSettings.Tls(c, config.tlsKey().orElseThrow()));
       ServerSettings settings = new ServerSettings(config.listen().host(), config.listen().port(), tls, dev,
@@ -137,15 +135,6 @@ final class Node implements AutoCloseable {
     return m;
   }
 
-  /** NIST SP 800-90A DRBG for key generation. */
-  private static SecureRandom drbg() {
-    try {
-      return SecureRandom.getInstance("DRBG");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("no DRBG available", e);
-    }
-  }
-
   private static AuditDraft systemEvent(String action, Map<String, String> params) {
     return AuditDraft.ok(UUID.randomUUID().toString(), SYSTEM, action, "system", "", params);
   }
@@ -181,7 +170,7 @@ final class Node implements AutoCloseable {
       List<AutoCloseable> rest = new ArrayList<>();
       rest.add(monitor);
       central.ifPresent(rest::add); // delivers what it can before the store closes
-      rest.addAll(List.of(seal, audit, keyring, storage));
+      rest.addAll(List.of(audit, seal, keyring, storage)); // the final checkpoint is signed before the seal wipes the key
       closeAll(rest);
     }
   }

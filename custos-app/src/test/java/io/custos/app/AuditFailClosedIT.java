@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.audit.AuditDraft;
 import io.custos.audit.AuditEvent;
-import io.custos.audit.AuditKeyring;
+import io.custos.audit.Ed25519CheckpointSigner;
 import io.custos.audit.AuditLog;
 import io.custos.failure.StorageException;
 import io.custos.store.StorageUrl;
 import io.custos.store.jdbc.JdbcStorage;
 import java.nio.file.Path;
-import java.security.SecureRandom;
+import java.security.KeyPairGenerator;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -34,9 +34,10 @@ class AuditFailClosedIT {
   @Test
   @DisplayName("SS-002 11.7.1 — fail closed: no audit record, no operation; the log resumes without a gap")
   void noAuditRecordNoOperation() throws Exception {
+    Ed25519CheckpointSigner signer = new Ed25519CheckpointSigner("custos-audit-test",
+        KeyPairGenerator.getInstance("Ed25519").generateKeyPair());
     try (JdbcStorage storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "test", InstantSource.system());
-        AuditKeyring keys = AuditKeyring.loadOrCreate(storage.records(), "custos-audit-test", new SecureRandom());
-        AuditLog log = AuditLog.open(storage.audit(), keys.signer(), "custos-audit-test", InstantSource.system(),
+        AuditLog log = AuditLog.open(storage.audit(), signer, "custos-audit-test", InstantSource.system(),
             new AuditLog.Settings(1000, Duration.ofHours(1), 256))) {
       assertThat(log.record(draft())).isEqualTo(1);
 

@@ -2,7 +2,7 @@ package io.custos.bench;
 
 import io.custos.audit.AuditDraft;
 import io.custos.audit.AuditEvent;
-import io.custos.audit.AuditKeyring;
+import io.custos.audit.Ed25519CheckpointSigner;
 import io.custos.audit.AuditLog;
 import io.custos.audit.EventCodec;
 import io.custos.store.StorageUrl;
@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -48,7 +47,6 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AuditAppendBenchmark {
   private Path dir;
   private JdbcStorage storage;
-  private AuditKeyring keys;
   private AuditLog log;
   private AuditDraft draft;
   private byte[] encoded;
@@ -58,8 +56,14 @@ public class AuditAppendBenchmark {
   public void open() throws IOException, NoSuchAlgorithmException {
     dir = Files.createTempDirectory("custos-bench-audit-");
     storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "bench", InstantSource.system());
-    keys = AuditKeyring.loadOrCreate(storage.records(), "custos-audit-bench", new SecureRandom());
-    log = AuditLog.open(storage.audit(), keys.signer(), "custos-audit-bench", InstantSource.system(),
+    Ed25519CheckpointSigner signer;
+    try {
+      signer = new Ed25519CheckpointSigner("custos-audit-bench",
+          java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+    log = AuditLog.open(storage.audit(), signer, "custos-audit-bench", InstantSource.system(),
         new AuditLog.Settings(1000, Duration.ofSeconds(10), 4096));
     draft = AuditDraft.ok("req-0123456789", new AuditEvent.Principal("svc-payments", "token"), "kms.encrypt",
         "kms/keys/payments", "10.1.2.3", Map.of("keyVersion", "3", "bytes", "4096"));
@@ -73,7 +77,6 @@ public class AuditAppendBenchmark {
   @TearDown(Level.Trial)
   public void close() throws IOException {
     log.close();
-    keys.close();
     storage.close();
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -1,7 +1,9 @@
 package io.custos.audit;
 
+import io.custos.barrier.Barrier;
 import io.custos.crypto.SecretBytes;
 import io.custos.failure.ConflictException;
+import io.custos.failure.NotFoundException;
 import io.custos.failure.StorageException;
 import io.custos.store.RecordStore;
 import io.custos.store.StoredRecord;
@@ -18,20 +20,21 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.UUID;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The audit log's two dedicated, single-purpose keys (SS-002 11.3.3): an Ed25519 key that
- * only signs checkpoints, and an HMAC-SHA-256 key that only hashes sensitive identifiers so
- * investigators can match them without seeing them. Created with the log, once.
- *
- * <p>Until the root of trust exists these keys are held in the record store as they are; once
- * the seal is in place they move under the barrier like every other secret.
+ * The audit log's two dedicated, single-purpose keys (SS-002 11.3.3): an Ed25519 key that only
+ * signs checkpoints, and an HMAC-SHA-256 key that only hashes sensitive identifiers so
+ * investigators can match them without seeing them. Both are stored only under the barrier
+ * (SS-002 11.3.6); the checkpoint public key is stored in the clear, as verifiers need it while
+ * the node is sealed. Created once, by {@code operator init}.
  */
 public final class AuditKeyring implements AutoCloseable {
   static final String TYPE = "audit.key";
   static final String SIGNING = "checkpoint-signing";
+  static final String PUBLIC = SIGNING + ".public";
   static final String HMAC = "identifier-hmac";
 
   private final Ed25519CheckpointSigner signer;
@@ -42,27 +45,37 @@ public final class AuditKeyring implements AutoCloseable {
     this.hmacKey = hmacKey;
   }
 
-  /** Loads the keys, creating them the first time (from {@code random}, a DRBG). */
-  public static AuditKeyring loadOrCreate(RecordStore records, String keyName, SecureRandom random) {
-    KeyPair pair = loadSigning(records).orElseGet(() -> createSigning(records, random));
-    byte[] mac = records.get(TYPE, HMAC).map(StoredRecord::payload).orElseGet(() -> createHmac(records, random));
-    return new AuditKeyring(new Ed25519CheckpointSigner(keyName, pair), SecretBytes.adopt(mac));
-  }
-
   /** The checkpoint key's name for an installation: {@code custos-audit-<instance id>}. */
-  public static String keyNameFor(java.util.UUID instanceId) {
+  public static String keyNameFor(UUID instanceId) {
     return "custos-audit-" + instanceId;
   }
 
-  /** The raw Ed25519 checkpoint public key held in the store (no secret is read). */
+  /**
+   * Opens the keys under the (unsealed) barrier, creating them the first time from
+   * {@code random}, the approved DRBG.
+   */
+  public static AuditKeyring unlock(RecordStore records, Barrier barrier, String keyName, SecureRandom random) {
+    KeyPair pair = loadSigning(records, barrier).orElseGet(() -> createSigning(records, barrier, random));
+    byte[] mac = records.get(TYPE, HMAC).map(r -> barrier.open(TYPE, HMAC, r.version(), r.payload()))
+        .orElseGet(() -> createHmac(records, barrier, random));
+    return new AuditKeyring(new Ed25519CheckpointSigner(keyName, pair), SecretBytes.adopt(mac));
+  }
+
+  /** The raw Ed25519 checkpoint public key, if the keys exist yet (no secret is read). */
+  public static Optional<byte[]> publicKey(RecordStore records) {
+    return records.get(TYPE, PUBLIC).map(r -> {
+      try {
+        return CheckpointKeys.rawPublicKey(KeyFactory.getInstance("Ed25519").generatePublic(
+            new X509EncodedKeySpec(r.payload())));
+      } catch (GeneralSecurityException e) {
+        throw new StorageException("audit public key in the store is unreadable: " + e.getMessage(), e);
+      }
+    });
+  }
+
+  /** Like {@link #publicKey} but the keys must exist. */
   public static byte[] storedPublicKey(RecordStore records) {
-    byte[] spki = records.get(TYPE, SIGNING + ".public").orElseThrow(
-        () -> new io.custos.failure.NotFoundException("this store has no audit signing key yet")).payload();
-    try {
-      return CheckpointKeys.rawPublicKey(KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki)));
-    } catch (GeneralSecurityException e) {
-      throw new StorageException("audit public key in the store is unreadable: " + e.getMessage(), e);
-    }
+    return publicKey(records).orElseThrow(() -> new NotFoundException("this store has no audit signing key yet"));
   }
 
   public CheckpointSigner signer() {
@@ -82,33 +95,36 @@ public final class AuditKeyring implements AutoCloseable {
     });
   }
 
-  private static Optional<KeyPair> loadSigning(RecordStore records) {
-    return records.get(TYPE, SIGNING).map(r -> {
-      byte[] pkcs8 = r.payload();
-      try {
-        KeyFactory kf = KeyFactory.getInstance("Ed25519");
-        PrivateKey priv = kf.generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-        byte[] spki = records.get(TYPE, SIGNING + ".public").orElseThrow(
-            () -> new StorageException("audit signing key has no public half in the store")).payload();
-        PublicKey pub = kf.generatePublic(new X509EncodedKeySpec(spki));
-        return new KeyPair(pub, priv);
-      } catch (GeneralSecurityException e) {
-        throw new StorageException("audit signing key in the store is unreadable: " + e.getMessage(), e);
-      } finally {
-        Arrays.fill(pkcs8, (byte) 0);
-      }
-    });
+  private static Optional<KeyPair> loadSigning(RecordStore records, Barrier barrier) {
+    Optional<StoredRecord> sealed = records.get(TYPE, SIGNING);
+    if (sealed.isEmpty()) {
+      return Optional.empty();
+    }
+    byte[] pkcs8 = barrier.open(TYPE, SIGNING, sealed.get().version(), sealed.get().payload());
+    try {
+      KeyFactory kf = KeyFactory.getInstance("Ed25519");
+      PrivateKey priv = kf.generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+      byte[] spki = records.get(TYPE, PUBLIC).orElseThrow(
+          () -> new StorageException("audit signing key has no public half in the store")).payload();
+      PublicKey pub = kf.generatePublic(new X509EncodedKeySpec(spki));
+      return Optional.of(new KeyPair(pub, priv));
+    } catch (GeneralSecurityException e) {
+      throw new StorageException("audit signing key in the store is unreadable: " + e.getMessage(), e);
+    } finally {
+      Arrays.fill(pkcs8, (byte) 0);
+    }
   }
 
-  private static KeyPair createSigning(RecordStore records, SecureRandom random) {
+  private static KeyPair createSigning(RecordStore records, Barrier barrier, SecureRandom random) {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("Ed25519");
       g.initialize(255, random);
       KeyPair pair = g.generateKeyPair();
       byte[] pkcs8 = pair.getPrivate().getEncoded();
       try {
-        records.put(TYPE, SIGNING + ".public", pair.getPublic().getEncoded(), 0);
-        records.put(TYPE, SIGNING, pkcs8, 0);
+        records.put(TYPE, PUBLIC, pair.getPublic().getEncoded(), 0);
+        // A new record is at version 1; the barrier binds that into the ciphertext.
+        records.put(TYPE, SIGNING, barrier.seal(TYPE, SIGNING, 1, pkcs8), 0);
       } finally {
         Arrays.fill(pkcs8, (byte) 0);
       }
@@ -116,19 +132,20 @@ public final class AuditKeyring implements AutoCloseable {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("Ed25519 unavailable", e);
     } catch (ConflictException raced) {
-      return loadSigning(records).orElseThrow();
+      return loadSigning(records, barrier).orElseThrow();
     }
   }
 
-  private static byte[] createHmac(RecordStore records, SecureRandom random) {
+  private static byte[] createHmac(RecordStore records, Barrier barrier, SecureRandom random) {
     byte[] key = new byte[32];
     random.nextBytes(key);
     try {
-      records.put(TYPE, HMAC, key, 0);
+      records.put(TYPE, HMAC, barrier.seal(TYPE, HMAC, 1, key), 0);
       return key;
     } catch (ConflictException raced) {
       Arrays.fill(key, (byte) 0);
-      return records.get(TYPE, HMAC).orElseThrow().payload();
+      StoredRecord r = records.get(TYPE, HMAC).orElseThrow();
+      return barrier.open(TYPE, HMAC, r.version(), r.payload());
     }
   }
 

@@ -52,7 +52,10 @@ public final class AuditLog implements AutoCloseable {
   private record Pending(AuditDraft draft, CompletableFuture<Long> done) {}
 
   private final AuditRecords store;
-  private final CheckpointSigner signer;
+  // Present while the node is unsealed: the signing key lives under the barrier.
+  private volatile CheckpointSigner signer;
+  private final byte[] publicKey;
+  private final String keyName;
   private final String origin;
   private final InstantSource clock;
   private final Settings settings;
@@ -66,10 +69,11 @@ public final class AuditLog implements AutoCloseable {
   private Instant lastEventTime;
   private Instant lastCheckpointTime;
 
-  private AuditLog(AuditRecords store, CheckpointSigner signer, String origin, InstantSource clock,
+  private AuditLog(AuditRecords store, byte[] publicKey, String keyName, String origin, InstantSource clock,
       Settings settings, TreeFrontier frontier, Instant lastEventTime, SignedCheckpoint latest) {
     this.store = store;
-    this.signer = signer;
+    this.publicKey = publicKey;
+    this.keyName = keyName;
     this.origin = origin;
     this.clock = clock;
     this.settings = settings;
@@ -88,8 +92,21 @@ public final class AuditLog implements AutoCloseable {
    */
   public static AuditLog open(AuditRecords store, CheckpointSigner signer, String origin,
       InstantSource clock, Settings settings) {
+    AuditLog log = open(store, Optional.of(signer.publicKey()), signer.keyName(), origin, clock, settings);
+    log.attachSigner(signer);
+    return log;
+  }
+
+  /**
+   * Opens the log without its signing key (the node is sealed): events are recorded as always,
+   * checkpoints wait until {@link #attachSigner} hands the key over.
+   *
+   * @param publicKey the checkpoint key, if one exists yet; needed to check stored checkpoints
+   */
+  public static AuditLog open(AuditRecords store, Optional<byte[]> publicKey, String keyName, String origin,
+      InstantSource clock, Settings settings) {
     Objects.requireNonNull(store, "store");
-    Objects.requireNonNull(signer, "signer");
+    Objects.requireNonNull(publicKey, "publicKey");
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(settings, "settings");
     TreeFrontier frontier = new TreeFrontier();
@@ -111,7 +128,9 @@ public final class AuditLog implements AutoCloseable {
     }
     SignedCheckpoint latest = null;
     if (latestRow.isPresent()) {
-      latest = SignedCheckpoint.parse(latestRow.get().note(), signer.publicKey(), signer.keyName());
+      byte[] key = publicKey.orElseThrow(() -> new StorageException(
+          "audit log has signed checkpoints but the store has no checkpoint public key"));
+      latest = SignedCheckpoint.parse(latestRow.get().note(), key, keyName);
       if (rootAtCheckpoint == null || !java.util.Arrays.equals(rootAtCheckpoint, latest.checkpoint().rootHash())) {
         throw new StorageException("audit log does not match its latest signed checkpoint (size "
             + latest.checkpoint().size() + "): events were changed or removed; run `custos audit verify`");
@@ -119,7 +138,7 @@ public final class AuditLog implements AutoCloseable {
     }
     Instant lastTime = last == 0 ? Instant.EPOCH
         : EventCodec.decode(store.read(last, 1).getFirst().event()).time();
-    return new AuditLog(store, signer, origin, clock, settings, frontier, lastTime, latest);
+    return new AuditLog(store, publicKey.orElse(null), keyName, origin, clock, settings, frontier, lastTime, latest);
   }
 
   /**
@@ -166,8 +185,21 @@ public final class AuditLog implements AutoCloseable {
     return Optional.ofNullable(latest);
   }
 
-  public CheckpointSigner signer() {
-    return signer;
+  /** Hands over the checkpoint signing key (on unseal); checkpoints resume. */
+  public void attachSigner(CheckpointSigner signer) {
+    if (!signer.keyName().equals(keyName)) {
+      throw new IllegalArgumentException("checkpoint key name " + signer.keyName() + " is not " + keyName);
+    }
+    this.signer = signer;
+  }
+
+  /** Takes the signing key away (on seal); events are still recorded, unsigned until the next unseal. */
+  public void detachSigner() {
+    this.signer = null;
+  }
+
+  public boolean canSign() {
+    return signer != null;
   }
 
   /** Signs a checkpoint of everything durable now, unless the latest one already covers it. */
@@ -359,10 +391,14 @@ public final class AuditLog implements AutoCloseable {
     if (!due) {
       return;
     }
+    CheckpointSigner current = signer;
+    if (current == null) {
+      return; // sealed: the key is under the barrier; the next checkpoint covers these events
+    }
     Instant at = now.isAfter(lastEventTime) ? now : lastEventTime;
     try {
       Checkpoint cp = new Checkpoint(origin, size, frontier.root(), at);
-      SignedCheckpoint signed = SignedCheckpoint.sign(cp, signer);
+      SignedCheckpoint signed = SignedCheckpoint.sign(cp, current);
       store.addCheckpoint(new AuditRecords.CheckpointRow(size, at, signed.toNote()));
       latest = signed;
       lastCheckpointTime = at;

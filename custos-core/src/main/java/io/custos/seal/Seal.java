@@ -75,12 +75,33 @@ public final class Seal implements AutoCloseable {
 
   private final RecordStore records;
   private final CryptoModule crypto;
+  private final List<java.util.function.Consumer<Barrier>> onInit = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<java.util.function.Consumer<Barrier>> onUnseal = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Runnable> onSeal = new java.util.concurrent.CopyOnWriteArrayList<>();
   private UnsealProgress progress;
   private Barrier barrier;
 
   public Seal(RecordStore records, CryptoModule crypto) {
     this.records = Objects.requireNonNull(records, "records");
     this.crypto = Objects.requireNonNull(crypto, "crypto");
+  }
+
+  /**
+   * Runs {@code listener} with a barrier during {@code init}, so that keys created with the
+   * root of trust (the audit keys) go under it at once.
+   */
+  public void onInit(java.util.function.Consumer<Barrier> listener) {
+    onInit.add(listener);
+  }
+
+  /** Runs {@code listener} with the barrier each time the node is unsealed. */
+  public void onUnseal(java.util.function.Consumer<Barrier> listener) {
+    onUnseal.add(listener);
+  }
+
+  /** Runs {@code listener} just before the keys are wiped. */
+  public void onSeal(Runnable listener) {
+    onSeal.add(listener);
   }
 
   public synchronized SystemState state() {
@@ -125,6 +146,7 @@ public final class Seal implements AutoCloseable {
       try (Barrier b = new Barrier(BarrierKeyring.decrypt(crypto, root, storedKeyring))) {
         String id = sha256Hex(token);
         records.put(ROOT_TOKEN_TYPE, id, b.seal(ROOT_TOKEN_TYPE, id, 1, "root".getBytes(StandardCharsets.UTF_8)), 0);
+        onInit.forEach(l -> l.accept(b));
       }
       records.put(TYPE, CONFIG, new Config(threshold, shares, KeyCheck.of(root)).encode()
           .getBytes(StandardCharsets.UTF_8), 0);
@@ -154,6 +176,8 @@ public final class Seal implements AutoCloseable {
             byte[] stored = records.get(TYPE, KEYRING).map(StoredRecord::payload)
                 .orElseThrow(() -> new StorageException("the barrier keyring is missing from the store"));
             barrier = new Barrier(BarrierKeyring.decrypt(crypto, root, stored));
+            Barrier unsealed = barrier;
+            onUnseal.forEach(l -> l.accept(unsealed));
           } finally {
             progress = null;
           }
@@ -175,6 +199,7 @@ public final class Seal implements AutoCloseable {
   public synchronized void seal() {
     resetUnseal();
     if (barrier != null) {
+      onSeal.forEach(Runnable::run);
       barrier.close();
       barrier = null;
     }

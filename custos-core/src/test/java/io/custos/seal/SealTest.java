@@ -7,58 +7,20 @@ import io.custos.crypto.FipsCryptoModule;
 import io.custos.failure.ConflictException;
 import io.custos.failure.InvalidInputException;
 import io.custos.failure.UnavailableException;
-import io.custos.store.RecordStore;
-import io.custos.store.StoredRecord;
+import io.custos.store.MemoryRecordStore;
 import io.custos.system.SystemState;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 class SealTest {
   private static final FipsCryptoModule CRYPTO = FipsCryptoModule.start();
 
-  /** Records in memory with the store's compare-and-set rules. */
-  static final class MemoryRecords implements RecordStore {
-    final Map<String, StoredRecord> map = new ConcurrentHashMap<>();
-
-    @Override
-    public Optional<StoredRecord> get(String type, String id) {
-      return Optional.ofNullable(map.get(type + "/" + id));
-    }
-
-    @Override
-    public synchronized StoredRecord put(String type, String id, byte[] payload, long expectedVersion) {
-      StoredRecord now = map.get(type + "/" + id);
-      long v = now == null ? 0 : now.version();
-      if (v != expectedVersion) {
-        throw new ConflictException("stale");
-      }
-      StoredRecord r = new StoredRecord(type, id, v + 1, payload, Instant.now());
-      map.put(type + "/" + id, r);
-      return r;
-    }
-
-    @Override
-    public void delete(String type, String id, long expectedVersion) {
-      map.remove(type + "/" + id);
-    }
-
-    @Override
-    public List<String> list(String type, String prefix, int limit) {
-      return new TreeMap<>(map).keySet().stream().filter(k -> k.startsWith(type + "/" + prefix))
-          .map(k -> k.substring(type.length() + 1)).limit(limit).toList();
-    }
-  }
-
   @Test
   @DisplayName("SS-002 11.3.6 — init creates the root of trust once and leaves the node sealed")
   void initOnce() {
-    MemoryRecords records = new MemoryRecords();
+    MemoryRecordStore records = new MemoryRecordStore();
     Seal seal = new Seal(records, CRYPTO);
     assertThat(seal.state()).isEqualTo(SystemState.UNINITIALISED);
     Seal.InitResult r = seal.init(5, 3, false, Optional.empty());
@@ -76,7 +38,7 @@ class SealTest {
   @Test
   @DisplayName("SS-002 11.3.7 — M shares unseal; sealing wipes the keys; a restarted node starts sealed")
   void unsealAndSeal() {
-    MemoryRecords records = new MemoryRecords();
+    MemoryRecordStore records = new MemoryRecordStore();
     Seal seal = new Seal(records, CRYPTO);
     List<String> shares = seal.init(5, 3, false, Optional.empty()).shares();
     assertThatThrownBy(seal::barrier).isInstanceOf(UnavailableException.class);
@@ -102,9 +64,9 @@ class SealTest {
   @Test
   @DisplayName("SS-002 11.3.1 — a share of another installation is refused and does not disturb progress")
   void foreignShare() {
-    Seal ours = new Seal(new MemoryRecords(), CRYPTO);
+    Seal ours = new Seal(new MemoryRecordStore(), CRYPTO);
     List<String> mine = ours.init(3, 2, false, Optional.empty()).shares();
-    List<String> theirs = new Seal(new MemoryRecords(), CRYPTO).init(3, 2, false, Optional.empty()).shares();
+    List<String> theirs = new Seal(new MemoryRecordStore(), CRYPTO).init(3, 2, false, Optional.empty()).shares();
     ours.unseal(mine.get(0));
     assertThatThrownBy(() -> ours.unseal(theirs.get(1))).isInstanceOf(InvalidInputException.class);
     assertThat(ours.status().progress()).isEqualTo(1);
@@ -114,13 +76,13 @@ class SealTest {
   @Test
   @DisplayName("dev mode: one share, and a fixed root token only there")
   void devMode() {
-    Seal dev = new Seal(new MemoryRecords(), CRYPTO);
+    Seal dev = new Seal(new MemoryRecordStore(), CRYPTO);
     Seal.InitResult r = dev.init(1, 1, true, Optional.of("dev-token"));
     assertThat(r.rootToken()).isEqualTo("dev-token");
     assertThat(dev.unseal(r.shares().getFirst()).state()).isEqualTo(SystemState.UNSEALED);
-    assertThatThrownBy(() -> new Seal(new MemoryRecords(), CRYPTO).init(1, 1, false, Optional.empty()))
+    assertThatThrownBy(() -> new Seal(new MemoryRecordStore(), CRYPTO).init(1, 1, false, Optional.empty()))
         .hasMessageContaining("1 only in dev mode");
-    assertThatThrownBy(() -> new Seal(new MemoryRecords(), CRYPTO).init(3, 2, false, Optional.of("x")))
+    assertThatThrownBy(() -> new Seal(new MemoryRecordStore(), CRYPTO).init(3, 2, false, Optional.of("x")))
         .hasMessageContaining("only in dev mode");
   }
 }

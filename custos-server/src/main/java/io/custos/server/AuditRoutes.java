@@ -3,7 +3,7 @@ package io.custos.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.custos.access.AccessGate;
 import io.custos.audit.AuditEvent;
-import io.custos.audit.AuditKeyring;
+import io.custos.audit.AuditKeys;
 import io.custos.audit.AuditLog;
 import io.custos.audit.AuditQuery;
 import io.custos.audit.EventCodec;
@@ -33,18 +33,18 @@ public final class AuditRoutes implements RouteModule {
   private static final String JSONL = "application/jsonl";
 
   private final AuditLog log;
-  private final AuditKeyring keyring;
+  private final AuditKeys keys;
   private final AuditedCall call;
 
-  AuditRoutes(AuditLog log, AuditKeyring keyring, AccessGate gate, boolean devMode) {
+  AuditRoutes(AuditLog log, AuditKeys keys, AccessGate gate, boolean devMode) {
     this.log = log;
-    this.keyring = keyring;
+    this.keys = keys;
     this.call = new AuditedCall(log, gate, devMode);
   }
 
   /** The audit routes for the server; {@code devMode} makes every caller the dev root. */
-  public static RouteModule module(AuditLog log, AuditKeyring keyring, AccessGate gate, boolean devMode) {
-    return new AuditRoutes(log, keyring, gate, devMode);
+  public static RouteModule module(AuditLog log, AuditKeys keys, AccessGate gate, boolean devMode) {
+    return new AuditRoutes(log, keys, gate, devMode);
   }
 
   @Override
@@ -202,9 +202,10 @@ public final class AuditRoutes implements RouteModule {
 
   private void publicKey(Context ctx) {
     // Public by design: verifiers need it, and it reveals nothing.
-    String pem = CheckpointKeys.toPem(keyring.signer().publicKey());
+    byte[] key = keys.publicKey().orElseThrow(() -> new NotFoundException(
+        "there is no audit signing key yet: it is created by `custos operator init`"));
     ctx.status(200).contentType("application/x-pem-file")
-        .header("X-Custos-Key-Name", keyring.signer().keyName()).result(pem);
+        .header("X-Custos-Key-Name", keys.keyName()).result(CheckpointKeys.toPem(key));
   }
 
   private void hash(Context ctx) {
@@ -217,7 +218,7 @@ public final class AuditRoutes implements RouteModule {
       throw new InvalidInputException("value is longer than 4096 characters");
     }
     guarded(ctx, "audit.hash", "audit/hmac", Map.of(), () -> {
-      String hmac = keyring.hash(value.asText());
+      String hmac = keys.hash(value.asText());
       return () -> Json.respond(ctx, 200, Map.of("hmac", hmac));
     });
   }
