@@ -66,8 +66,9 @@ class OperatorProcessIT {
       CustosProcess duplicate = CustosProcess.run(env, "operator", "unseal", shares.get(0));
       assertThat(duplicate.exit()).isEqualTo(1);
       assertThat(duplicate.stderr()).contains("progress unchanged, 1 of 2");
-      CustosProcess typo = CustosProcess.run(env, "operator", "unseal", shares.get(1).substring(0, 40) + "x"
-          + shares.get(1).substring(41));
+      String s1 = shares.get(1);
+      char changed = s1.charAt(40) == 'A' ? 'B' : 'A'; // a real change, whatever the share holds there
+      CustosProcess typo = CustosProcess.run(env, "operator", "unseal", s1.substring(0, 40) + changed + s1.substring(41));
       assertThat(typo.exit()).isEqualTo(1);
       assertThat(typo.stderr()).doesNotContain(shares.get(1).substring(20));
 
