@@ -62,8 +62,12 @@ class ServerProcessIT {
       }
 
       try (HttpClient http = HttpClient.newHttpClient()) {
-        HttpResponse<String> m = http.send(HttpRequest.newBuilder(URI.create(addr + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        // Request metrics are counted just after the response is sent: poll briefly.
+        HttpResponse<String> m;
+        long until = System.currentTimeMillis() + 5_000;
+        do {
+          m = http.send(HttpRequest.newBuilder(URI.create(addr + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        } while (!m.body().contains("route=\"/v1/sys/health\",status=\"200\"} 1") && System.currentTimeMillis() < until);
         assertThat(m.statusCode()).isEqualTo(200);
         assertThat(m.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
         assertThat(m.body()).contains("# TYPE custos_operations_total counter",
