@@ -30,6 +30,7 @@ final class LiveAuditKeys implements AuditKeys, AutoCloseable {
     this.keyName = keyName;
     this.drbg = drbg;
     this.log = log;
+    seal.registerSealedType(AuditKeyring.TYPE);
     seal.onInit(barrier -> AuditKeyring.unlock(records, barrier, keyName, drbg).close());
     seal.onUnseal(this::unlock);
     seal.onSeal(this::lock);

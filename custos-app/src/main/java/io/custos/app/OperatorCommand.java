@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "operator", mixinStandardHelpOptions = true,
     description = "The root of trust: init, unseal, seal, status (against CUSTOS_ADDR).",
     subcommands = {OperatorCommand.Init.class, OperatorCommand.Unseal.class, OperatorCommand.SealNow.class,
-        OperatorCommand.Status.class})
+        OperatorCommand.Status.class, OperatorCommand.Rotate.class})
 final class OperatorCommand {
   @ParentCommand CustosCommand root;
 
@@ -125,6 +125,23 @@ final class OperatorCommand {
       }
       spec.commandLine().getOut().println("Custos is sealed.");
       spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+
+  @Command(name = "rotate", mixinStandardHelpOptions = true,
+      description = "Add a barrier key version; older versions stay readable and records move forward in the background.")
+  static final class Rotate implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+        JsonNode r = Output.JSON_MAPPER.readTree(client.ok(client.put("/v1/sys/rotate", new byte[0])));
+        spec.commandLine().getOut().println("Barrier key version " + r.get("key_version").asInt()
+            + " is in use; older records are being rewrapped.");
+        spec.commandLine().getOut().flush();
+      }
       return 0;
     }
   }

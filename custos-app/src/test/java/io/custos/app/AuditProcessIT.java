@@ -57,6 +57,9 @@ class AuditProcessIT {
       assertThat(consistency.exit()).as(consistency.stderr()).isZero();
       assertThat(consistency.stdout()).contains("Verified", "true");
 
+      CustosProcess rotate = CustosProcess.run(env, "operator", "rotate");
+      assertThat(rotate.exit()).as(rotate.stderr()).isZero();
+      assertThat(rotate.stdout()).contains("Barrier key version 2");
       CustosProcess tail = CustosProcess.run(env, "audit", "tail", "-n", "3", "--output", "json");
       assertThat(tail.exit()).as(tail.stderr()).isZero();
       assertThat(JSON.readTree(tail.stdout())).hasSize(3);

@@ -32,9 +32,11 @@ import javax.crypto.spec.SecretKeySpec;
  * the node is sealed. Created once, by {@code operator init}.
  */
 public final class AuditKeyring implements AutoCloseable {
-  static final String TYPE = "audit.key";
+  /** Records of this type are all sealed by the barrier. */
+  public static final String TYPE = "audit.key";
+  static final String PUBLIC_TYPE = "audit.public-key";
   static final String SIGNING = "checkpoint-signing";
-  static final String PUBLIC = SIGNING + ".public";
+  static final String PUBLIC = SIGNING;
   static final String HMAC = "identifier-hmac";
 
   private final Ed25519CheckpointSigner signer;
@@ -63,7 +65,7 @@ public final class AuditKeyring implements AutoCloseable {
 
   /** The raw Ed25519 checkpoint public key, if the keys exist yet (no secret is read). */
   public static Optional<byte[]> publicKey(RecordStore records) {
-    return records.get(TYPE, PUBLIC).map(r -> {
+    return records.get(PUBLIC_TYPE, PUBLIC).map(r -> {
       try {
         return CheckpointKeys.rawPublicKey(KeyFactory.getInstance("Ed25519").generatePublic(
             new X509EncodedKeySpec(r.payload())));
@@ -104,7 +106,7 @@ public final class AuditKeyring implements AutoCloseable {
     try {
       KeyFactory kf = KeyFactory.getInstance("Ed25519");
       PrivateKey priv = kf.generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-      byte[] spki = records.get(TYPE, PUBLIC).orElseThrow(
+      byte[] spki = records.get(PUBLIC_TYPE, PUBLIC).orElseThrow(
           () -> new StorageException("audit signing key has no public half in the store")).payload();
       PublicKey pub = kf.generatePublic(new X509EncodedKeySpec(spki));
       return Optional.of(new KeyPair(pub, priv));
@@ -122,7 +124,7 @@ public final class AuditKeyring implements AutoCloseable {
       KeyPair pair = g.generateKeyPair();
       byte[] pkcs8 = pair.getPrivate().getEncoded();
       try {
-        records.put(TYPE, PUBLIC, pair.getPublic().getEncoded(), 0);
+        records.put(PUBLIC_TYPE, PUBLIC, pair.getPublic().getEncoded(), 0);
         // A new record is at version 1; the barrier binds that into the ciphertext.
         records.put(TYPE, SIGNING, barrier.seal(TYPE, SIGNING, 1, pkcs8), 0);
       } finally {

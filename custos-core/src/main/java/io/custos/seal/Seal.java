@@ -78,8 +78,12 @@ public final class Seal implements AutoCloseable {
   private final List<java.util.function.Consumer<Barrier>> onInit = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<java.util.function.Consumer<Barrier>> onUnseal = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Runnable> onSeal = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.Set<String> sealedTypes = new java.util.concurrent.CopyOnWriteArraySet<>(List.of(ROOT_TOKEN_TYPE));
   private UnsealProgress progress;
   private Barrier barrier;
+  // While unsealed: the root key (to store the keyring again after a rotation) and the keyring.
+  private SecretBytes root;
+  private BarrierKeyring keyring;
 
   public Seal(RecordStore records, CryptoModule crypto) {
     this.records = Objects.requireNonNull(records, "records");
@@ -92,6 +96,11 @@ public final class Seal implements AutoCloseable {
    */
   public void onInit(java.util.function.Consumer<Barrier> listener) {
     onInit.add(listener);
+  }
+
+  /** Declares a record type whose every record is sealed by the barrier, so rewrap moves it forward. */
+  public void registerSealedType(String type) {
+    sealedTypes.add(type);
   }
 
   /** Runs {@code listener} with the barrier each time the node is unsealed. */
@@ -172,12 +181,18 @@ public final class Seal implements AutoCloseable {
           return status();
         }
         case UnsealProgress.Unsealed u -> {
-          try (SecretBytes root = u.rootKey()) {
+          SecretBytes rootKey = u.rootKey();
+          try {
             byte[] stored = records.get(TYPE, KEYRING).map(StoredRecord::payload)
                 .orElseThrow(() -> new StorageException("the barrier keyring is missing from the store"));
-            barrier = new Barrier(BarrierKeyring.decrypt(crypto, root, stored));
+            keyring = BarrierKeyring.decrypt(crypto, rootKey, stored);
+            barrier = new Barrier(keyring);
+            root = rootKey;
             Barrier unsealed = barrier;
             onUnseal.forEach(l -> l.accept(unsealed));
+          } catch (RuntimeException e) {
+            rootKey.close();
+            throw e;
           } finally {
             progress = null;
           }
@@ -202,6 +217,60 @@ public final class Seal implements AutoCloseable {
       onSeal.forEach(Runnable::run);
       barrier.close();
       barrier = null;
+      keyring = null;
+    }
+    if (root != null) {
+      root.close();
+      root = null;
+    }
+  }
+
+  /**
+   * Adds a barrier key version and stores the keyring again under the root key; new records
+   * use the new version, older ones stay readable until {@link #rewrap} moves them.
+   *
+   * @return the new key version
+   */
+  public synchronized int rotate() {
+    barrier();
+    int version = keyring.rotate();
+    StoredRecord current = records.get(TYPE, KEYRING)
+        .orElseThrow(() -> new StorageException("the barrier keyring is missing from the store"));
+    records.put(TYPE, KEYRING, keyring.encryptUnder(root), current.version());
+    return version;
+  }
+
+  /**
+   * Re-encrypts every sealed record still under an older key version with the newest one.
+   * A record changed meanwhile is left for the next run.
+   *
+   * @return how many records moved forward
+   */
+  public int rewrap() {
+    int moved = 0;
+    for (String type : sealedTypes) {
+      for (String id : records.list(type, "", 10_000)) {
+        moved += rewrapOne(type, id) ? 1 : 0;
+      }
+    }
+    return moved;
+  }
+
+  private synchronized boolean rewrapOne(String type, String id) {
+    Barrier b = barrier();
+    Optional<StoredRecord> r = records.get(type, id);
+    if (r.isEmpty() || Barrier.keyVersionOf(r.get().payload()) >= keyring.newestVersion()) {
+      return false;
+    }
+    byte[] plain = b.open(type, id, r.get().version(), r.get().payload());
+    try {
+      // The record's next version is bound into the new ciphertext.
+      records.put(type, id, b.seal(type, id, r.get().version() + 1, plain), r.get().version());
+      return true;
+    } catch (ConflictException changed) {
+      return false;
+    } finally {
+      java.util.Arrays.fill(plain, (byte) 0);
     }
   }
 

@@ -85,4 +85,34 @@ class SealTest {
     assertThatThrownBy(() -> new Seal(new MemoryRecordStore(), CRYPTO).init(3, 2, false, Optional.of("x")))
         .hasMessageContaining("only in dev mode");
   }
+
+  @Test
+  @DisplayName("SS-002 11.3.6 — rotation adds a barrier key version, old records stay readable, rewrap moves them forward and survives a restart")
+  void rotateAndRewrap() {
+    MemoryRecordStore records = new MemoryRecordStore();
+    Seal seal = new Seal(records, CRYPTO);
+    seal.registerSealedType("kms.key");
+    List<String> shares = seal.init(3, 2, false, Optional.empty()).shares();
+    seal.unseal(shares.get(0));
+    seal.unseal(shares.get(1));
+    records.put("kms.key", "payments", seal.barrier().seal("kms.key", "payments", 1, new byte[] {9, 9}), 0);
+    assertThat(io.custos.barrier.Barrier.keyVersionOf(records.get("kms.key", "payments").orElseThrow().payload())).isEqualTo(1);
+
+    assertThat(seal.rotate()).isEqualTo(2);
+    var old = records.get("kms.key", "payments").orElseThrow();
+    assertThat(seal.barrier().open("kms.key", "payments", old.version(), old.payload())).containsExactly(9, 9);
+    assertThat(seal.rewrap()).isGreaterThanOrEqualTo(2); // the kms key and the root token
+    var moved = records.get("kms.key", "payments").orElseThrow();
+    assertThat(io.custos.barrier.Barrier.keyVersionOf(moved.payload())).isEqualTo(2);
+    assertThat(seal.rewrap()).isZero();
+    seal.seal();
+    assertThatThrownBy(seal::rotate).isInstanceOf(UnavailableException.class);
+
+    Seal restarted = new Seal(records, CRYPTO);
+    restarted.unseal(shares.get(2));
+    restarted.unseal(shares.get(0));
+    var now = records.get("kms.key", "payments").orElseThrow();
+    assertThat(restarted.barrier().open("kms.key", "payments", now.version(), now.payload())).containsExactly(9, 9);
+    assertThat(restarted.rotate()).isEqualTo(3);
+  }
 }

@@ -19,10 +19,12 @@ import java.util.Optional;
  */
 public final class SealRoutes implements RouteModule {
   private final Seal seal;
+  private final AuditLog log;
   private final AuditedCall call;
 
   private SealRoutes(Seal seal, AuditLog log, AccessGate gate, boolean devMode) {
     this.seal = seal;
+    this.log = log;
     this.call = new AuditedCall(log, gate, devMode);
   }
 
@@ -52,6 +54,9 @@ public final class SealRoutes implements RouteModule {
         Optional.of("InitRequest")), this::init);
     r.add(new ApiRoute("PUT", "/v1/sys/unseal", "unseal", "Submit one unseal share (or reset progress)", "sys",
         Map.of(200, "Status"), Map.of(200, "SealStatus"), Optional.of("UnsealRequest")), this::unseal);
+    r.add(new ApiRoute("PUT", "/v1/sys/rotate", "rotate",
+        "Add a barrier key version; records move to it in the background (rewrap)", "sys",
+        Map.of(200, "The new key version", 403, "Not allowed"), Map.of(), Optional.empty()), this::rotate);
     r.add(new ApiRoute("PUT", "/v1/sys/seal", "seal", "Wipe all key material from memory", "sys",
         Map.of(204, "Sealed", 403, "Not allowed"), Map.of(), Optional.empty()), this::sealNow);
   }
@@ -111,6 +116,26 @@ public final class SealRoutes implements RouteModule {
       Map<String, Object> out = statusBody();
       return () -> Json.respond(ctx, 200, out);
     });
+  }
+
+  private void rotate(Context ctx) {
+    call.run(ctx, Optional.of("operator:rotate"), "operator.rotate", "sys/barrier", Map.of(), () -> {
+      int version = seal.rotate();
+      Thread.ofVirtual().name("custos-rewrap").start(() -> rewrapInBackground(seal, log));
+      return () -> Json.respond(ctx, 200, Map.of("key_version", version, "rewrap", "started"));
+    });
+  }
+
+  /** Moves sealed records to the newest barrier key and records how many moved. */
+  public static void rewrapInBackground(Seal seal, AuditLog log) {
+    try {
+      int moved = seal.rewrap();
+      log.record(io.custos.audit.AuditDraft.ok(java.util.UUID.randomUUID().toString(),
+          new io.custos.audit.AuditEvent.Principal("custos", "system"), "operator.rewrap", "sys/barrier", "",
+          Map.of("records", String.valueOf(moved))));
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(SealRoutes.class).error("rewrap stopped: {}", e.getMessage());
+    }
   }
 
   private void sealNow(Context ctx) {
