@@ -1,13 +1,12 @@
 package io.custos.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.custos.audit.AuditExport;
 import io.custos.audit.AuditKeyring;
 import io.custos.audit.CheckpointKeys;
-import io.custos.audit.LogEntry;
 import io.custos.audit.LogVerifier;
 import io.custos.audit.MerkleTree;
 import io.custos.audit.VerificationResult;
-import io.custos.store.AuditRecords;
 import io.custos.store.Storage;
 import io.custos.store.StorageUrl;
 import io.custos.store.jdbc.JdbcStorage;
@@ -55,29 +54,9 @@ final class AuditCommand {
 
   /** Writes the export (events and checkpoint lines) of a local store. */
   static void exportOffline(Storage s, long from, long to, OutputStream out) throws IOException {
-    AuditRecords audit = s.audit();
-    long last = Math.min(to, audit.lastSeq());
-    for (long seq = from; seq <= last; ) {
-      List<AuditRecords.EventRow> rows = audit.read(seq, (int) Math.min(PAGE, last - seq + 1));
-      if (rows.isEmpty()) {
-        break;
-      }
-      long pageEnd = rows.getLast().seq();
-      Map<Long, String> notes = new java.util.HashMap<>();
-      audit.checkpoints(seq, pageEnd).forEach(c -> notes.put(c.treeSize(), c.note()));
-      for (AuditRecords.EventRow r : rows) {
-        out.write(r.event());
-        out.write('\n');
-        String note = notes.get(r.seq());
-        if (note != null) {
-          out.write(new LogEntry.CheckpointNote(note).toExportLine());
-          out.write('\n');
-        }
-      }
-      seq = pageEnd + 1;
-    }
-    out.flush();
+    AuditExport.write(s.audit(), from, to, out);
   }
+
 
   /** Filters shared by search and report. */
   static final class Filters {

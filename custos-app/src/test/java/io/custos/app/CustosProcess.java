@@ -42,6 +42,17 @@ final class CustosProcess implements AutoCloseable {
     return new CustosProcess(pb.start());
   }
 
+  /** A self-signed P-256 certificate for 127.0.0.1 and its PKCS#8 key, made by openssl. */
+  static void selfSignedLoopbackCertificate(Path cert, Path key) throws Exception {
+    Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-days", "1",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1").redirectErrorStream(true).start();
+    String out = new String(openssl.getInputStream().readAllBytes());
+    if (openssl.waitFor() != 0) {
+      throw new AssertionError("openssl could not make a test certificate: " + out);
+    }
+  }
+
   /** Runs to completion (bounded) and returns the exit code. */
   static CustosProcess run(Map<String, String> env, String... args) throws Exception {
     CustosProcess p = start(env, args);

@@ -33,11 +33,7 @@ class OperatorProcessIT {
   void rootOfTrust() throws Exception {
     Path cert = dir.resolve("tls.crt");
     Path key = dir.resolve("tls.key");
-    Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-days", "1",
-        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1").redirectErrorStream(true).start();
-    openssl.getInputStream().readAllBytes();
-    assertThat(openssl.waitFor()).isZero();
+    CustosProcess.selfSignedLoopbackCertificate(cert, key);
     Path data = dir.resolve("data");
     List<String> shares = new ArrayList<>();
     String rootToken;

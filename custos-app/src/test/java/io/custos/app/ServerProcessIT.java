@@ -123,11 +123,7 @@ class ServerProcessIT {
   void tlsServer() throws Exception {
     Path cert = dir.resolve("tls.crt");
     Path key = dir.resolve("tls.key");
-    Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-days", "1",
-        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1").redirectErrorStream(true).start();
-    openssl.getInputStream().readAllBytes();
-    assertThat(openssl.waitFor()).isZero();
+    CustosProcess.selfSignedLoopbackCertificate(cert, key);
     try (CustosProcess server = CustosProcess.start(Map.of(), "--data-dir", dir.resolve("data").toString(),
         "server", "--listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", key.toString())) {
       String line = server.await(server.err, l -> l.contains("listening on https://"), START);

@@ -254,30 +254,45 @@ public final class AuditLog implements AutoCloseable {
     return new SearchPage(found, java.util.OptionalLong.empty());
   }
 
+  /** Writes the export form of events {@code from..to} with their checkpoints; see {@link AuditExport}. */
+  public long export(long from, long to, java.io.OutputStream out) throws java.io.IOException {
+    return AuditExport.write(store, from, to, out);
+  }
+
   /** Stored checkpoints with tree sizes in {@code [fromSize, toSize]}. */
   public List<AuditRecords.CheckpointRow> checkpoints(long fromSize, long toSize) {
     return store.checkpoints(fromSize, toSize);
   }
 
-  /** Inclusion proof of event {@code seq} in the tree of size {@code treeSize}. */
-  public List<byte[]> inclusionProof(long seq, long treeSize) {
+  /** An RFC 9162 inclusion proof with what it proves: the leaf and the root it leads to. */
+  public record InclusionProof(long seq, long treeSize, byte[] leafHash, byte[] rootHash, List<byte[]> path) {}
+
+  /** An RFC 9162 consistency proof with the two roots it links. */
+  public record ConsistencyProof(long oldSize, long newSize, byte[] oldRoot, byte[] newRoot, List<byte[]> path) {}
+
+  /** Inclusion proof of event {@code seq} in the tree of size {@code treeSize}; one read of the leaves. */
+  public InclusionProof inclusionProof(long seq, long treeSize) {
     checkRange(seq, treeSize);
-    return MerkleTree.inclusionProof(storedLeaves(treeSize), seq - 1, treeSize);
+    InMemoryTree tree = storedTree(treeSize);
+    return new InclusionProof(seq, treeSize, tree.leafHash(seq - 1), tree.rootHash(),
+        MerkleTree.inclusionProof(tree, seq - 1, treeSize));
   }
 
-  /** Consistency proof between trees of sizes {@code oldSize} and {@code newSize}. */
-  public List<byte[]> consistencyProof(long oldSize, long newSize) {
+  /** Consistency proof between trees of sizes {@code oldSize} and {@code newSize}; one read of the leaves. */
+  public ConsistencyProof consistencyProof(long oldSize, long newSize) {
     if (oldSize < 1 || oldSize > newSize) {
       throw new InvalidInputException("consistency needs 1 <= old size <= new size, got " + oldSize + " and " + newSize);
     }
     checkRange(newSize, newSize);
-    return MerkleTree.consistencyProof(storedLeaves(newSize), oldSize, newSize);
+    InMemoryTree tree = storedTree(newSize);
+    return new ConsistencyProof(oldSize, newSize, tree.rootHash(oldSize), tree.rootHash(),
+        MerkleTree.consistencyProof(tree, oldSize, newSize));
   }
 
   /** RFC 9162 root hash of the first {@code treeSize} events. */
   public byte[] rootHash(long treeSize) {
     checkRange(Math.max(treeSize, 1), Math.max(treeSize, 1));
-    return MerkleTree.rootHash(storedLeaves(treeSize), treeSize);
+    return storedTree(treeSize).rootHash();
   }
 
   private void checkRange(long seq, long treeSize) {
@@ -290,19 +305,10 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  private LeafHashes storedLeaves(long treeSize) {
-    List<byte[]> hashes = store.leafHashes(1, treeSize);
-    return new LeafHashes() {
-      @Override
-      public long size() {
-        return hashes.size();
-      }
-
-      @Override
-      public byte[] leafHash(long index) {
-        return hashes.get(Math.toIntExact(index));
-      }
-    };
+  private InMemoryTree storedTree(long treeSize) {
+    InMemoryTree tree = new InMemoryTree();
+    store.leafHashes(1, treeSize).forEach(tree::append);
+    return tree;
   }
 
   private void writeLoop() {

@@ -145,12 +145,16 @@ class AuditLogTest {
       log.record(draft("kms.encrypt"));
     }
     for (long seq : new long[] {1, 17, 37}) {
-      List<byte[]> path = log.inclusionProof(seq, 37);
-      assertThat(MerkleTree.verifyInclusion(store.events.get((int) seq - 1).leafHash(), seq - 1, 37, path,
+      AuditLog.InclusionProof p = log.inclusionProof(seq, 37);
+      assertThat(p.leafHash()).isEqualTo(store.events.get((int) seq - 1).leafHash());
+      assertThat(p.rootHash()).isEqualTo(log.rootHash(37));
+      assertThat(MerkleTree.verifyInclusion(store.events.get((int) seq - 1).leafHash(), seq - 1, 37, p.path(),
           log.rootHash(37))).isTrue();
     }
-    assertThat(MerkleTree.verifyConsistency(13, 37, log.rootHash(13), log.rootHash(37),
-        log.consistencyProof(13, 37))).isTrue();
+    AuditLog.ConsistencyProof c = log.consistencyProof(13, 37);
+    assertThat(c.oldRoot()).isEqualTo(log.rootHash(13));
+    assertThat(c.newRoot()).isEqualTo(log.rootHash(37));
+    assertThat(MerkleTree.verifyConsistency(13, 37, log.rootHash(13), log.rootHash(37), c.path())).isTrue();
     assertThatThrownBy(() -> log.inclusionProof(38, 37)).hasMessageContaining("not between 1 and tree size 37");
     assertThatThrownBy(() -> log.consistencyProof(1, 99)).hasMessageContaining("log size 37");
   }

@@ -8,11 +8,9 @@ import io.custos.audit.AuditLog;
 import io.custos.audit.AuditQuery;
 import io.custos.audit.EventCodec;
 import io.custos.audit.CheckpointKeys;
-import io.custos.audit.LogEntry;
 import io.custos.audit.SignedCheckpoint;
 import io.custos.failure.InvalidInputException;
 import io.custos.failure.NotFoundException;
-import io.custos.store.AuditRecords;
 import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -90,19 +88,11 @@ public final class AuditRoutes implements RouteModule {
       if (from + limit > log.size()) {
         log.checkpointNow(); // an export that reaches the end is covered by a signature to its last event
       }
-      List<AuditRecords.EventRow> rows = log.events(from, limit);
-      long to = rows.isEmpty() ? from - 1 : rows.getLast().seq();
-      Map<Long, String> notes = new LinkedHashMap<>();
-      log.checkpoints(from, to).forEach(c -> notes.put(c.treeSize(), c.note()));
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      for (AuditRecords.EventRow row : rows) {
-        out.writeBytes(row.event());
-        out.write('\n');
-        String note = notes.get(row.seq());
-        if (note != null) {
-          out.writeBytes(new LogEntry.CheckpointNote(note).toExportLine());
-          out.write('\n');
-        }
+      try {
+        log.export(from, from + limit - 1, out);
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("writing to memory failed", e);
       }
       byte[] body = out.toByteArray();
       return () -> {
@@ -172,15 +162,14 @@ public final class AuditRoutes implements RouteModule {
     long size = longParam(ctx, "size", log.latestCheckpoint().map(c -> c.checkpoint().size())
         .filter(s -> s >= seq).orElse(log.size()), 1, AuditEvent.MAX_SEQ);
     guarded(ctx, "audit.prove", "audit/log", Map.of("seq", String.valueOf(seq), "size", String.valueOf(size)), () -> {
-      List<byte[]> proof = log.inclusionProof(seq, size);
-      AuditRecords.EventRow row = log.events(seq, 1).getFirst();
+      AuditLog.InclusionProof proof = log.inclusionProof(seq, size);
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("seq", seq);
       body.put("tree_size", size);
       body.put("leaf_index", seq - 1);
-      body.put("leaf_hash", b64(row.leafHash()));
-      body.put("root_hash", b64(log.rootHash(size)));
-      body.put("proof", proof.stream().map(AuditRoutes::b64).toList());
+      body.put("leaf_hash", b64(proof.leafHash()));
+      body.put("root_hash", b64(proof.rootHash()));
+      body.put("proof", proof.path().stream().map(AuditRoutes::b64).toList());
       return () -> Json.respond(ctx, 200, body);
     });
   }
@@ -189,13 +178,13 @@ public final class AuditRoutes implements RouteModule {
     long from = longParam(ctx, "from", -1, 1, AuditEvent.MAX_SEQ);
     long to = longParam(ctx, "to", log.size(), 1, AuditEvent.MAX_SEQ);
     guarded(ctx, "audit.consistency", "audit/log", Map.of("from", String.valueOf(from), "to", String.valueOf(to)), () -> {
-      List<byte[]> proof = log.consistencyProof(from, to);
+      AuditLog.ConsistencyProof proof = log.consistencyProof(from, to);
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("old_size", from);
       body.put("new_size", to);
-      body.put("old_root", b64(log.rootHash(from)));
-      body.put("new_root", b64(log.rootHash(to)));
-      body.put("proof", proof.stream().map(AuditRoutes::b64).toList());
+      body.put("old_root", b64(proof.oldRoot()));
+      body.put("new_root", b64(proof.newRoot()));
+      body.put("proof", proof.path().stream().map(AuditRoutes::b64).toList());
       return () -> Json.respond(ctx, 200, body);
     });
   }
