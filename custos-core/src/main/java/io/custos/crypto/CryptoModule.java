@@ -19,6 +19,21 @@ public interface CryptoModule {
    */
   Aead aes256Gcm(SecretBytes key, NonceBudget budget);
 
+  /**
+   * A new key pair of {@code type}, generated inside the validated module from its DRBG
+   * (SS-002 11.1.1, 11.2.1).
+   */
+  KeyPairMaterial generateKeyPair(KeyPairType type);
+
+  /**
+   * HMAC under {@code key} ({@link MacAlgorithm#keyBytes()} long). Like {@link #aes256Gcm}, the
+   * primitive reads {@code key} on each use and does not own it.
+   */
+  Mac hmac(MacAlgorithm algorithm, SecretBytes key);
+
+  /** AES-256 key wrap with padding (RFC 5649) under {@code key} (32 bytes), not owned. */
+  KeyWrap aesKwp(SecretBytes key);
+
   /** Names the module and its version for the compliance report, e.g. "Bouncy Castle FIPS 2.1.3". */
   String name();
 }

@@ -39,6 +39,21 @@ public final class FipsCryptoModule implements CryptoModule {
   }
 
   @Override
+  public KeyPairMaterial generateKeyPair(KeyPairType type) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  @Override
+  public Mac hmac(MacAlgorithm algorithm, SecretBytes key) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  @Override
+  public KeyWrap aesKwp(SecretBytes key) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  @Override
   public String name() {
     String version = CryptoServicesRegistrar.class.getPackage().getImplementationVersion();
     return "Bouncy Castle FIPS " + (version == null ? "(version unknown)" : version);
