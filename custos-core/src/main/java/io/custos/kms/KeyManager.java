@@ -299,7 +299,8 @@ public final class KeyManager implements AutoCloseable {
   }
 
   private InventoryEntry entry(ManagedKey k) {
-    String performer = k.algorithm().asymmetric() ? provider.name() : module.name();
+    String performer = k.algorithm().pairType()
+        .map(t -> io.custos.crypto.AsymmetricProviders.performer(provider, t)).orElse(module.name());
     String location = k.state().destroyed() ? "destroyed"
         : "barrier:" + MATERIAL_TYPE + "/" + k.name() + "/" + k.newest().number();
     return new InventoryEntry(k.name(), k.id(), k.owner(), k.purpose().id(), k.algorithm().id(), k.algorithm().sizeBits(),

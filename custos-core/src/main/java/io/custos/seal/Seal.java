@@ -82,8 +82,10 @@ public final class Seal implements AutoCloseable {
   private UnsealProgress progress;
   private Barrier barrier;
   // While unsealed: the root key (to store the keyring again after a rotation) and the keyring.
-  private SecretBytes root;
-  private BarrierKeyring keyring;
+  private volatile SecretBytes root;
+  private volatile BarrierKeyring keyring;
+  // Keyring writes take this lock, not the seal's: the barrier asks for one while sealing a record.
+  private final Object keyringWrite = new Object();
 
   public Seal(RecordStore records, CryptoModule crypto) {
     this.records = Objects.requireNonNull(records, "records");
@@ -186,7 +188,7 @@ public final class Seal implements AutoCloseable {
             byte[] stored = records.get(TYPE, KEYRING).map(StoredRecord::payload)
                 .orElseThrow(() -> new StorageException("the barrier keyring is missing from the store"));
             keyring = BarrierKeyring.decrypt(crypto, rootKey, stored);
-            barrier = new Barrier(keyring);
+            barrier = new Barrier(keyring, this::storeKeyringReservation);
             root = rootKey;
             Barrier unsealed = barrier;
             onUnseal.forEach(l -> l.accept(unsealed));
@@ -233,11 +235,34 @@ public final class Seal implements AutoCloseable {
    */
   public synchronized int rotate() {
     barrier();
-    int version = keyring.rotate();
-    StoredRecord current = records.get(TYPE, KEYRING)
-        .orElseThrow(() -> new StorageException("the barrier keyring is missing from the store"));
-    records.put(TYPE, KEYRING, keyring.encryptUnder(root), current.version());
-    return version;
+    synchronized (keyringWrite) {
+      int version = keyring.rotate();
+      StoredRecord current = records.get(TYPE, KEYRING)
+          .orElseThrow(() -> new StorageException("the barrier keyring is missing from the store"));
+      records.put(TYPE, KEYRING, keyring.encryptUnder(root), current.version());
+      return version;
+    }
+  }
+
+  /**
+   * Stores the keyring again with a fresh reservation of encryptions for its newest key, so
+   * that after a restart the usage count resumes from at least where it was (NIST SP 800-38D
+   * 8.3). The barrier calls this when the stored reservation is spent.
+   */
+  private void storeKeyringReservation() {
+    synchronized (keyringWrite) {
+      BarrierKeyring ring = keyring;
+      SecretBytes rootKey = root;
+      if (ring == null || rootKey == null) {
+        throw new UnavailableException("Custos is sealed");
+      }
+      if (!ring.reservationSpent()) {
+        return;
+      }
+      StoredRecord current = records.get(TYPE, KEYRING)
+          .orElseThrow(() -> new StorageException("the barrier keyring is missing from the store"));
+      records.put(TYPE, KEYRING, ring.encryptUnder(rootKey), current.version());
+    }
   }
 
   /**
