@@ -191,7 +191,7 @@ public final class ConfigLoader {
       }
       return l;
     }).orElse("info");
-    long maxBody = get("limits.max_request_bytes").map(v -> bytes(v, "limits.max_request_bytes")).orElse(1024L * 1024);
+    long maxBody = get("limits.max_request_bytes").map(v -> bytes(v, "limits.max_request_bytes")).orElse(2L * 1024 * 1024); // a 1 MiB key-service payload in base64 fits
     Duration idle = get("limits.idle_timeout").map(v -> duration(v, "limits.idle_timeout")).orElse(Duration.ofSeconds(30));
     Optional<Path> auditFile = get("audit.file").map(v -> path(v, "audit.file"));
     Optional<HostPort> syslog = get("audit.syslog").map(v -> {
