@@ -167,13 +167,17 @@ public final class KeyManager implements AutoCloseable {
     return key;
   }
 
-  /** The key inventory (SS-002 11.5.1): every key, secrets only by location. */
+  /** The key inventory (SS-002 11.5.1): every key (with kms:list) or the caller's own, secrets only by location. */
   public List<InventoryEntry> inventory(Caller caller) {
     authenticated(caller);
-    require(caller, "kms:list", "*");
+    // Without kms:list a caller sees the keys it owns.
+    boolean all = gate.check(caller, "kms:list", "keys/*") instanceof Decision.Allow;
     List<InventoryEntry> out = new ArrayList<>();
     for (String n : records.list(KEY_TYPE, "", 10_000)) {
-      out.add(entry(load(n)));
+      ManagedKey k = load(n);
+      if (all || k.owner().equals(caller.principalId())) {
+        out.add(entry(k));
+      }
     }
     return out;
   }
@@ -969,9 +973,14 @@ public final class KeyManager implements AutoCloseable {
         .collect(java.util.stream.Collectors.joining(", "));
   }
 
-  /** True once every secret this manager held in memory has been overwritten (for tests and status). */
-  public boolean materialWiped() {
-    return material.isEmpty();
+  /** How many key versions have material in memory now. */
+  public int versionsInMemory() {
+    return material.size();
+  }
+
+  /** The material holders in memory now, for tests that prove the wipe. */
+  List<VersionMaterial> loadedMaterial() {
+    return List.copyOf(material.values());
   }
 
   /** Overwrites all key material held in memory and forgets cached metadata (on seal). */
