@@ -348,8 +348,8 @@ final class KeyCommand {
   @Command(name = "decrypt", mixinStandardHelpOptions = true,
       description = "Decrypt a ciphertext (argument, --in FILE or stdin); writes the plaintext bytes to stdout.")
   static final class Decrypt implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME") String name;
-    @Parameters(paramLabel = "CIPHERTEXT", arity = "0..1") String ciphertext;
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+    @Parameters(index = "1", paramLabel = "CIPHERTEXT", arity = "0..1") String ciphertext;
     @Option(names = "--in", paramLabel = "FILE") Path in;
     @Mixin Aad aad = new Aad();
     @Option(names = "--allow-compromised", description = "Process under a compromised key (audited).") boolean allowCompromised;
@@ -371,8 +371,8 @@ final class KeyCommand {
       description = "Move a ciphertext to the key's newest version; the plaintext never leaves the server.")
   static final class Rewrap implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @Parameters(paramLabel = "NAME") String name;
-    @Parameters(paramLabel = "CIPHERTEXT", arity = "0..1") String ciphertext;
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+    @Parameters(index = "1", paramLabel = "CIPHERTEXT", arity = "0..1") String ciphertext;
     @Option(names = "--in", paramLabel = "FILE") Path in;
     @Mixin Aad aad = new Aad();
 
@@ -525,8 +525,8 @@ final class KeyCommand {
   static final class Unwrap implements Callable<Integer> {
     @ParentCommand KeyCommand key;
     @Spec CommandSpec spec;
-    @Parameters(paramLabel = "NAME") String name;
-    @Parameters(paramLabel = "WRAPPED", arity = "0..1") String wrapped;
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+    @Parameters(index = "1", paramLabel = "WRAPPED", arity = "0..1") String wrapped;
     @Option(names = "--in", paramLabel = "FILE") Path in;
     @Option(names = "--allow-compromised", description = "Process under a compromised key (audited).") boolean allowCompromised;
 
