@@ -109,4 +109,125 @@ class OperatorProcessIT {
     CustosProcess verify = CustosProcess.run(Map.of(), "--data-dir", data.toString(), "audit", "verify");
     assertThat(verify.exit()).as(verify.stderr()).isZero();
   }
+
+  private static java.security.KeyPair keyPair(String algorithm, java.security.spec.AlgorithmParameterSpec spec, int bits)
+      throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance(algorithm);
+    if (spec != null) {
+      g.initialize(spec);
+    } else {
+      g.initialize(bits);
+    }
+    return g.generateKeyPair();
+  }
+
+  private static void writePem(Path file, String label, byte[] der) throws Exception {
+    String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der);
+    java.nio.file.Files.writeString(file, "-----BEGIN " + label + "-----\n" + b64 + "\n-----END " + label + "-----\n");
+  }
+
+  private static String sha256Hex(byte[] der) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(der));
+  }
+
+  @Test
+  @DisplayName("SS-002 11.3.7 — init with custodian keys: each share encrypted to one custodian, unsealed with their private keys")
+  void custodianKeys() throws Exception {
+    Path cert = dir.resolve("tls.crt");
+    Path key = dir.resolve("tls.key");
+    CustosProcess.selfSignedLoopbackCertificate(cert, key);
+    // Three custodians: RSA-3072 and P-384 public keys made here, and a P-256 certificate made by openssl.
+    java.security.KeyPair rsa = keyPair("RSA", null, 3072);
+    java.security.KeyPair p384 = keyPair("EC", new java.security.spec.ECGenParameterSpec("secp384r1"), 0);
+    Path aPub = dir.resolve("alice.pub.pem");
+    Path aKey = dir.resolve("alice.key.pem");
+    Path bPub = dir.resolve("bob.pub.pem");
+    Path bKey = dir.resolve("bob.key.pem");
+    Path cCert = dir.resolve("carol.crt");
+    Path cKey = dir.resolve("carol.key");
+    writePem(aPub, "PUBLIC KEY", rsa.getPublic().getEncoded());
+    writePem(aKey, "PRIVATE KEY", rsa.getPrivate().getEncoded());
+    writePem(bPub, "PUBLIC KEY", p384.getPublic().getEncoded());
+    writePem(bKey, "PRIVATE KEY", p384.getPrivate().getEncoded());
+    CustosProcess.selfSignedLoopbackCertificate(cCert, cKey);
+    String keys = aPub + "," + bPub + "," + cCert;
+    Path data = dir.resolve("data");
+    List<String> shares = new ArrayList<>();
+    String carolsShare;
+
+    try (CustosProcess server = startServer(data, cert, key)) {
+      Map<String, String> env = env(server, cert);
+      CustosProcess tooFew = CustosProcess.run(env, "operator", "init", "--shares", "3", "--threshold", "2",
+          "--custodian-keys", aPub + "," + bPub);
+      assertThat(tooFew.exit()).isEqualTo(2);
+      assertThat(tooFew.stderr()).contains("names 2 files for 3 shares");
+      CustosProcess privateGiven = CustosProcess.run(env, "operator", "init", "--shares", "3", "--threshold", "2",
+          "--custodian-keys", aPub + "," + bKey + "," + cCert);
+      assertThat(privateGiven.exit()).isEqualTo(2);
+      assertThat(privateGiven.stderr()).contains("never the private key");
+      CustosProcess stillNew = CustosProcess.run(env, "operator", "status", "--output", "json");
+      assertThat(JSON.readTree(stillNew.stdout()).get("initialized").asBoolean()).isFalse();
+
+      CustosProcess init = CustosProcess.run(env, "operator", "init", "--shares", "3", "--threshold", "2",
+          "--custodian-keys", keys, "--output", "json");
+      assertThat(init.exit()).as(init.stderr()).isZero();
+      JsonNode r = JSON.readTree(init.stdout());
+      r.get("shares").forEach(s -> shares.add(s.asText()));
+      assertThat(shares).hasSize(3).allMatch(s -> s.startsWith("custos-share-enc-v1:"));
+      assertThat(r.get("threshold").asInt()).isEqualTo(2);
+      assertThat(r.get("root_token").asText()).startsWith("cus.");
+      assertThat(r.get("encrypted_to")).hasSize(3);
+      assertThat(r.get("encrypted_to").get(0).asText()).isEqualTo(sha256Hex(rsa.getPublic().getEncoded()));
+      assertThat(r.get("encrypted_to").get(1).asText()).isEqualTo(sha256Hex(p384.getPublic().getEncoded()));
+
+      CustosProcess noKey = CustosProcess.run(env, "operator", "unseal", shares.get(0));
+      assertThat(noKey.exit()).isEqualTo(2);
+      assertThat(noKey.stderr()).contains("pass --custodian-key");
+      CustosProcess wrongKey = CustosProcess.run(env, "operator", "unseal", "--custodian-key", bKey.toString(), shares.get(0));
+      assertThat(wrongKey.exit()).isEqualTo(1);
+      assertThat(wrongKey.stderr()).contains("this share is encrypted to another key (SPKI sha256 "
+          + r.get("encrypted_to").get(0).asText());
+      CustosProcess missingKey = CustosProcess.run(env, "operator", "unseal", "--custodian-key",
+          dir.resolve("nope.pem").toString(), shares.get(0));
+      assertThat(missingKey.exit()).isEqualTo(2);
+
+      CustosProcess first = CustosProcess.run(env, "operator", "unseal", "--custodian-key", aKey.toString(),
+          shares.get(0), "--output", "json");
+      assertThat(first.exit()).as(first.stderr()).isZero();
+      assertThat(JSON.readTree(first.stdout()).get("progress").asInt()).isEqualTo(1);
+
+      // A custodian who unseals by another route decrypts their share offline: only the share on stdout.
+      CustosProcess decrypted = CustosProcess.run(Map.of(), "operator", "decrypt-share", "--custodian-key",
+          cKey.toString(), shares.get(2));
+      assertThat(decrypted.exit()).as(decrypted.stderr()).isZero();
+      assertThat(decrypted.out).hasSize(1);
+      carolsShare = decrypted.stdout().strip();
+      assertThat(carolsShare).startsWith("custos-share-v1:");
+
+      // Bob's encrypted share on stdin, decrypted by the CLI with his P-384 key.
+      ProcessBuilder viaStdin = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+          "--enable-native-access=ALL-UNNAMED", "-jar", CustosProcess.JAR.toString(), "operator", "unseal",
+          "--custodian-key", bKey.toString(), "--output", "json");
+      viaStdin.environment().putAll(env);
+      Process p = viaStdin.start();
+      p.getOutputStream().write((shares.get(1) + "\n").getBytes());
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes());
+      String err = new String(p.getErrorStream().readAllBytes());
+      assertThat(p.waitFor()).as(err).isZero();
+      assertThat(JSON.readTree(out).get("sealed").asBoolean()).isFalse();
+
+      CustosProcess health = CustosProcess.run(env, "operator", "status", "--output", "json");
+      assertThat(JSON.readTree(health.stdout()).get("sealed").asBoolean()).isFalse();
+      assertThat(server.terminate()).isZero();
+    }
+
+    CustosProcess export = CustosProcess.run(Map.of(), "--data-dir", data.toString(), "audit", "export");
+    assertThat(export.exit()).as(export.stderr()).isZero();
+    assertThat(export.stdout()).contains("\"action\":\"operator.init\"", "custodian_keys");
+    assertThat(export.stdout()).doesNotContain(carolsShare.substring("custos-share-v1:".length()));
+    for (String share : shares) {
+      assertThat(export.stdout()).doesNotContain(share.substring("custos-share-enc-v1:".length(), 60));
+    }
+  }
 }

@@ -37,12 +37,23 @@ public final class Barrier implements AutoCloseable {
   private static final byte[] DOMAIN = "custos-barrier-v1".getBytes(StandardCharsets.US_ASCII);
 
   private final BarrierKeyring keyring;
+  private final Runnable storeKeyring;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private boolean closed;
 
   /** A barrier over {@code keyring}, which it now owns and wipes on {@link #close()}. */
   public Barrier(BarrierKeyring keyring) {
+    this(keyring, () -> { });
+  }
+
+  /**
+   * A barrier over {@code keyring} that runs {@code storeKeyring} whenever the newest key's
+   * stored reservation of encryptions is spent, before it encrypts again, so that the usage
+   * count never runs ahead of what the store knows.
+   */
+  public Barrier(BarrierKeyring keyring, Runnable storeKeyring) {
     this.keyring = Objects.requireNonNull(keyring, "keyring");
+    this.storeKeyring = Objects.requireNonNull(storeKeyring, "storeKeyring");
   }
 
   /**
@@ -54,6 +65,9 @@ public final class Barrier implements AutoCloseable {
     lock.readLock().lock();
     try {
       ensureOpen();
+      if (keyring.reservationSpent()) {
+        storeKeyring.run();
+      }
       KeyVersion key = keyring.newest();
       byte[] body = key.aead().encrypt(plaintext, associatedData(key.number(), type, id, recordVersion));
       return ByteBuffer.allocate(HEADER_BYTES + body.length)

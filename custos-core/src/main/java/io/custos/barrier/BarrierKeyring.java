@@ -29,15 +29,20 @@ import java.util.TreeMap;
  *   inner    = count (u32) || count × entry, in ascending version order
  *   entry    = version (u32) || encryptions made so far (u64) || key (32 bytes)
  * </pre>
- * All integers are big-endian. The encryption count of each version travels with it so that the
- * SP 800-38D usage bound ({@link NonceBudget}) holds across restarts, as of the last write;
- * callers should write the keyring back after rotating and periodically while sealing records.
- * The root key encrypts only keyring writes, far fewer than its own bound.
+ * All integers are big-endian. The count stored for each version is a reservation: the
+ * encryptions made so far plus {@link #RESERVATION}. A keyring read back resumes from the
+ * reservation, as if all of it had been spent, so the SP 800-38D usage bound
+ * ({@link NonceBudget}) holds across restarts and crashes; once a version spends its
+ * reservation, {@link #reservationSpent()} says so and the keyring must be stored again before
+ * the next encryption (the {@link Barrier} asks its owner to). The root key encrypts only
+ * keyring writes, far fewer than its own bound.
  */
 public final class BarrierKeyring implements AutoCloseable {
   static final byte FORMAT = 0x01;
   static final byte[] ASSOCIATED_DATA = "custos-keyring-v1".getBytes(StandardCharsets.US_ASCII);
   private static final int ENTRY_BYTES = 4 + 8 + KeyVersion.KEY_BYTES;
+  /** Encryptions reserved per keyring write. */
+  public static final long RESERVATION = 1 << 20;
 
   private final CryptoModule module;
   private final long usageBound;
@@ -118,14 +123,22 @@ public final class BarrierKeyring implements AutoCloseable {
     byte[] inner = new byte[4 + versions.size() * ENTRY_BYTES];
     try {
       ByteBuffer out = ByteBuffer.wrap(inner).putInt(versions.size());
+      long[] reserved = new long[versions.size()];
+      int i = 0;
       for (KeyVersion v : versions.values()) {
-        out.putInt(v.number()).putLong(v.budget().used());
+        reserved[i] = Math.min(usageBound, v.budget().used() + RESERVATION);
+        out.putInt(v.number()).putLong(reserved[i++]);
         v.key().use(k -> out.put(k));
       }
       byte[] sealed = rootAead(module, rootKey).encrypt(inner, ASSOCIATED_DATA);
       byte[] stored = new byte[1 + sealed.length];
       stored[0] = FORMAT;
       System.arraycopy(sealed, 0, stored, 1, sealed.length);
+      // The reservation counts once stored; callers store what this returns before sealing more.
+      i = 0;
+      for (KeyVersion v : versions.values()) {
+        v.reservedThrough(reserved[i++]);
+      }
       return stored;
     } finally {
       Arrays.fill(inner, (byte) 0);
@@ -138,6 +151,15 @@ public final class BarrierKeyring implements AutoCloseable {
     int next = versions.lastKey() + 1;
     add(next, module.drbg().newKey(KeyVersion.KEY_BYTES), 0);
     return next;
+  }
+
+  /**
+   * True when the newest version has used up the encryptions the stored keyring reserved for
+   * it: store the keyring again ({@link #encryptUnder}) before it encrypts more.
+   */
+  public boolean reservationSpent() {
+    KeyVersion v = newest();
+    return v.budget().used() >= v.reservedThrough() && !v.budget().exhausted();
   }
 
   /** The number of the newest key version. */

@@ -13,12 +13,23 @@ final class KeyVersion implements AutoCloseable {
   private final SecretBytes key;
   private final NonceBudget budget;
   private final Aead aead;
+  // Encryptions covered by the keyring as last stored; beyond it the keyring must be stored again first.
+  private volatile long reservedThrough;
 
   KeyVersion(int number, SecretBytes key, NonceBudget budget, CryptoModule module) {
     this.number = number;
     this.key = key;
     this.budget = budget;
     this.aead = module.aes256Gcm(key, budget);
+    this.reservedThrough = budget.used();
+  }
+
+  long reservedThrough() {
+    return reservedThrough;
+  }
+
+  void reservedThrough(long count) {
+    reservedThrough = count;
   }
 
   int number() {

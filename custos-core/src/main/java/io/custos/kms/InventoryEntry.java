@@ -10,6 +10,7 @@ import java.util.Optional;
  * @param location where the newest version's material is, e.g. {@code barrier:kms.material/payments/3}
  * @param protectedBy the module that encrypts the material at rest
  * @param performedBy the module that performs the key's operations
+ * @param origin {@code generated} inside the validated module or {@code imported}
  */
 public record InventoryEntry(
     String name,
@@ -30,6 +31,7 @@ public record InventoryEntry(
     String escrow,
     Optional<Instant> lastBackup,
     boolean ca,
+    String origin,
     String protectedBy,
     String performedBy,
     String location) {}

@@ -45,6 +45,7 @@ final class KeyCodec {
         instant(out, k.retainUntil().get());
       }
       out.writeBoolean(k.ca());
+      out.writeUTF(k.origin());
       out.writeInt(k.versions().size());
       for (ManagedKey.Version v : k.versions()) {
         out.writeInt(v.number());
@@ -87,6 +88,7 @@ final class KeyCodec {
       boolean escrow = in.readBoolean();
       Optional<Instant> retain = in.readBoolean() ? Optional.of(instant(in)) : Optional.empty();
       boolean ca = in.readBoolean();
+      String origin = in.readUTF();
       int n = in.readInt();
       if (n < 1 || n > MAX_VERSIONS) {
         throw new InvalidInputException("key record has " + n + " versions");
@@ -109,7 +111,7 @@ final class KeyCodec {
         throw new InvalidInputException("key record has trailing bytes");
       }
       return new ManagedKey(name, id, owner, purpose, algorithm, state, reason, created, changed, period,
-          rotate == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(rotate)), escrow, retain, ca, versions, backup);
+          rotate == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(rotate)), escrow, retain, ca, origin, versions, backup);
     } catch (IOException | RuntimeException e) {
       if (e instanceof InvalidInputException iie) {
         throw iie;

@@ -54,6 +54,7 @@ public final class KeyManager implements AutoCloseable {
   public static final String KEY_TYPE = "kms.key";
   public static final String MATERIAL_TYPE = "kms.material";
   public static final String TOMBSTONE_TYPE = "kms.tombstone";
+  public static final String IMPORT_KEY_TYPE = "kms.import-key";
   /** Largest plaintext, message or blob one request may carry; more data uses data keys. */
   public static final int MAX_PAYLOAD = 1 << 20;
   /** AES-GCM encryptions reserved per metadata write, so nonce counts survive restarts. */
@@ -115,9 +116,31 @@ public final class KeyManager implements AutoCloseable {
    * module and stores it under the barrier.
    */
   public ManagedKey create(Caller caller, KeySpec spec) {
+    Checked c = check(caller, spec, "kms:create");
+    synchronized (lock(spec.name())) {
+      if (records.get(KEY_TYPE, spec.name()).isPresent()) {
+        throw new ConflictException("key '" + spec.name() + "' already exists (names are never reused)");
+      }
+      byte[] publicKey = storeNewMaterial(spec.name(), 1, c.algorithm());
+      ManagedKey key = c.key(spec, "generated", publicKey);
+      writeNew(key);
+      return key;
+    }
+  }
+
+  /** A creation or import request, checked. */
+  private record Checked(KeyAlgorithm algorithm, Cryptoperiod period, KeyState state, Instant activation, Instant now) {
+    ManagedKey key(KeySpec spec, String origin, byte[] publicKey) {
+      return new ManagedKey(spec.name(), UUID.randomUUID().toString(), spec.owner(), spec.purpose(), algorithm, state,
+          origin, now, now, period, spec.rotateEvery(), spec.escrowRequired(), spec.retainUntil(), spec.ca(), origin,
+          List.of(new ManagedKey.Version(1, activation, publicKey, 0)), Optional.empty());
+    }
+  }
+
+  private Checked check(Caller caller, KeySpec spec, String capability) {
     authenticated(caller);
     checkName(spec.name());
-    require(caller, "kms:create", spec.name());
+    require(caller, capability, spec.name());
     if (spec.owner() == null || !PRINCIPAL.matcher(spec.owner()).matches()) {
       throw new InvalidInputException("owner must be one principal id ([A-Za-z0-9][A-Za-z0-9._@-]{0,127}); "
           + "keys are never shared (SS-002 11.3.10)");
@@ -143,19 +166,112 @@ public final class KeyManager implements AutoCloseable {
     }
     Instant activation = spec.activateAt().orElse(now);
     KeyState state = activation.isAfter(now) ? KeyState.PRE_ACTIVATION : KeyState.ACTIVE;
-    if (state == KeyState.ACTIVE) {
-      activation = now;
-    }
-    synchronized (lock(spec.name())) {
-      if (records.get(KEY_TYPE, spec.name()).isPresent()) {
-        throw new ConflictException("key '" + spec.name() + "' already exists (names are never reused)");
+    return new Checked(algorithm, period, state, state == KeyState.ACTIVE ? now : activation, now);
+  }
+
+  // ---------------------------------------------------------------- import (BYOK)
+
+  /**
+   * The instance's import public key (RSA-3072, X.509 SPKI DER), made on first use. Keys to
+   * import are wrapped to it as in PKCS #11 CKM_RSA_AES_KEY_WRAP: RSA-OAEP (SHA-256) of a
+   * one-time AES-256 key, followed by AES-KWP (RFC 5649) of the key material under it.
+   */
+  public byte[] importPublicKey(Caller caller) {
+    authenticated(caller);
+    require(caller, "kms:import", "*");
+    synchronized (locks.computeIfAbsent(" import", n -> new Object())) {
+      Optional<StoredRecord> r = records.get(IMPORT_KEY_TYPE, "rsa-3072");
+      if (r.isPresent()) {
+        return importKeyParts(r.get())[1];
       }
-      byte[] publicKey = storeNewMaterial(spec.name(), 1, algorithm);
-      ManagedKey key = new ManagedKey(spec.name(), UUID.randomUUID().toString(), spec.owner(), spec.purpose(),
-          algorithm, state, "created", now, now, period, spec.rotateEvery(), spec.escrowRequired(), spec.retainUntil(),
-          spec.ca(), List.of(new ManagedKey.Version(1, activation, publicKey, 0)), Optional.empty());
-      writeNew(key);
-      return key;
+      try (KeyPairMaterial pair = module.generateKeyPair(KeyPairType.RSA_3072)) {
+        byte[] pub = pair.publicKey();
+        byte[] body = pair.privateKey().use(p -> ByteBuffer.allocate(4 + p.length + pub.length)
+            .putInt(p.length).put(p).put(pub).array());
+        try {
+          records.put(IMPORT_KEY_TYPE, "rsa-3072", barrier.get().seal(IMPORT_KEY_TYPE, "rsa-3072", 1, body), 0);
+        } finally {
+          Arrays.fill(body, (byte) 0);
+        }
+        return pub;
+      }
+    }
+  }
+
+  private byte[][] importKeyParts(StoredRecord r) {
+    byte[] body = barrier.get().open(IMPORT_KEY_TYPE, "rsa-3072", r.version(), r.payload());
+    try {
+      int len = ByteBuffer.wrap(body).getInt();
+      return new byte[][] {Arrays.copyOfRange(body, 4, 4 + len), Arrays.copyOfRange(body, 4 + len, body.length)};
+    } finally {
+      Arrays.fill(body, (byte) 0);
+    }
+  }
+
+  /**
+   * Imports a symmetric key (bring your own key): {@code wrapped} is either base64 of the
+   * CKM_RSA_AES_KEY_WRAP form under {@link #importPublicKey}, or the text a managed wrap key
+   * made ({@code custos:v1:<wrap key>:…}), e.g. on another Custos instance holding the same
+   * wrap key. The material must fit the declared algorithm. The key is marked {@code imported}.
+   */
+  public ManagedKey importKey(Caller caller, KeySpec spec, String wrapped) {
+    Checked c = check(caller, spec, "kms:import");
+    if (c.algorithm().asymmetric()) {
+      throw new InvalidInputException("importing " + c.algorithm().id() + " keys is not supported; import symmetric "
+          + "keys (aes-256-gcm, aes-256-kwp, hmac-sha256, hmac-sha384)");
+    }
+    if (wrapped == null || wrapped.isBlank()) {
+      throw new InvalidInputException("wrapped key material is missing");
+    }
+    try (SecretBytes material = wrapped.trim().startsWith(Ciphertext.PREFIX)
+        ? unwrapForImport(caller, wrapped.trim(), c.algorithm())
+        : unwrapImportBlob(wrapped.trim())) {
+      if (material.length() != c.algorithm().symmetricKeyBytes()) {
+        throw new InvalidInputException("a " + c.algorithm().id() + " key is " + c.algorithm().symmetricKeyBytes()
+            + " bytes; the imported material is " + material.length());
+      }
+      synchronized (lock(spec.name())) {
+        if (records.get(KEY_TYPE, spec.name()).isPresent()) {
+          throw new ConflictException("key '" + spec.name() + "' already exists (names are never reused)");
+        }
+        writeMaterial(spec.name(), 1, material);
+        ManagedKey key = c.key(spec, "imported", new byte[0]);
+        writeNew(key);
+        return key;
+      }
+    }
+  }
+
+  private SecretBytes unwrapForImport(Caller caller, String wrapped, KeyAlgorithm expected) {
+    Ciphertext w = Ciphertext.parse(wrapped, "wrapped key");
+    try (Unwrapped u = unwrap(caller, w.keyName(), wrapped, false)) {
+      if (!u.algorithm().equals(expected.id())) {
+        throw new InvalidInputException("the wrapped key declares itself " + u.algorithm() + ", not " + expected.id());
+      }
+      return SecretBytes.copyOf(u.material().use(byte[]::clone));
+    }
+  }
+
+  private SecretBytes unwrapImportBlob(String base64) {
+    byte[] blob;
+    try {
+      blob = java.util.Base64.getDecoder().decode(base64.replaceAll("\\s", ""));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException("wrapped key material is neither custos:v1:… text nor valid base64");
+    }
+    StoredRecord r = records.get(IMPORT_KEY_TYPE, "rsa-3072").orElseThrow(() ->
+        new InvalidInputException("this instance has no import key yet; fetch it first (key import-key)"));
+    if (blob.length <= 384 + 8) {
+      throw new InvalidInputException("wrapped key material is too short for RSA-3072 OAEP + AES-KWP");
+    }
+    byte[][] parts = importKeyParts(r);
+    try (SecretBytes pkcs8 = SecretBytes.adopt(parts[0]);
+        AsymmetricProvider.PrivateKeyHandle importKey = provider.privateKey(KeyPairType.RSA_3072, pkcs8);
+        SecretBytes ephemeral = importKey.decrypt(Arrays.copyOf(blob, 384))) {
+      if (ephemeral.length() != 32) {
+        throw new InvalidInputException("the wrapped one-time key is not AES-256");
+      }
+      return module.aesKwp(ephemeral).unwrap(Arrays.copyOfRange(blob, 384, blob.length));
     }
   }
 
@@ -183,13 +299,14 @@ public final class KeyManager implements AutoCloseable {
   }
 
   private InventoryEntry entry(ManagedKey k) {
-    String performer = k.algorithm().asymmetric() ? provider.name() : module.name();
+    String performer = k.algorithm().pairType()
+        .map(t -> io.custos.crypto.AsymmetricProviders.performer(provider, t)).orElse(module.name());
     String location = k.state().destroyed() ? "destroyed"
         : "barrier:" + MATERIAL_TYPE + "/" + k.name() + "/" + k.newest().number();
     return new InventoryEntry(k.name(), k.id(), k.owner(), k.purpose().id(), k.algorithm().id(), k.algorithm().sizeBits(),
         k.algorithm().securityStrength(), k.state().id(), k.versions().size(), k.createdAt(),
         k.versions().getFirst().activatedAt(), k.originatorUsageEnd(), k.recipientUsageEnd(), k.retainUntil(),
-        k.rotateEvery().map(Cryptoperiod::format), k.escrowStatus(), k.lastBackup().map(ManagedKey.Backup::at), k.ca(),
+        k.rotateEvery().map(Cryptoperiod::format), k.escrowStatus(), k.lastBackup().map(ManagedKey.Backup::at), k.ca(), k.origin(),
         "barrier AES-256-GCM (" + module.name() + ")", performer, location);
   }
 

@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param retainUntil when the data it protects stops being kept: the key and its backups are
  *     destroyed then (SS-002 11.4.3)
  * @param ca whether the key belongs to a CA: never backed up, escrowed or exported (11.4.1)
+ * @param origin {@code generated} (inside the validated module, SS-002 11.2.1) or {@code imported}
  * @param lastBackup the newest backup made, if any
  */
 public record ManagedKey(
@@ -38,6 +39,7 @@ public record ManagedKey(
     boolean escrowRequired,
     Optional<Instant> retainUntil,
     boolean ca,
+    String origin,
     List<Version> versions,
     Optional<Backup> lastBackup) {
 
@@ -109,6 +111,7 @@ public record ManagedKey(
     Objects.requireNonNull(rotateEvery, "rotateEvery");
     Objects.requireNonNull(retainUntil, "retainUntil");
     Objects.requireNonNull(lastBackup, "lastBackup");
+    Objects.requireNonNull(origin, "origin");
     versions = List.copyOf(versions);
     if (versions.isEmpty()) {
       throw new IllegalArgumentException("a key has at least one version");
@@ -151,21 +154,21 @@ public record ManagedKey(
 
   ManagedKey withState(KeyState next, String reason, Instant at) {
     return new ManagedKey(name, id, owner, purpose, algorithm, next, reason, createdAt, at, period, rotateEvery,
-        escrowRequired, retainUntil, ca, versions, lastBackup);
+        escrowRequired, retainUntil, ca, origin, versions, lastBackup);
   }
 
   ManagedKey withVersions(List<Version> next) {
     return new ManagedKey(name, id, owner, purpose, algorithm, state, stateReason, createdAt, stateChangedAt, period,
-        rotateEvery, escrowRequired, retainUntil, ca, next, lastBackup);
+        rotateEvery, escrowRequired, retainUntil, ca, origin, next, lastBackup);
   }
 
   ManagedKey withBackup(Backup backup) {
     return new ManagedKey(name, id, owner, purpose, algorithm, state, stateReason, createdAt, stateChangedAt, period,
-        rotateEvery, escrowRequired, retainUntil, ca, versions, Optional.of(backup));
+        rotateEvery, escrowRequired, retainUntil, ca, origin, versions, Optional.of(backup));
   }
 
   ManagedKey renamed(String newName) {
     return new ManagedKey(newName, id, owner, purpose, algorithm, state, stateReason, createdAt, stateChangedAt,
-        period, rotateEvery, escrowRequired, retainUntil, ca, versions, lastBackup);
+        period, rotateEvery, escrowRequired, retainUntil, ca, origin, versions, lastBackup);
   }
 }

@@ -3,6 +3,7 @@ package io.custos.seal;
 import io.custos.barrier.Barrier;
 import io.custos.barrier.BarrierKeyring;
 import io.custos.crypto.CryptoModule;
+import io.custos.crypto.CustodianEnvelope;
 import io.custos.crypto.SecretBytes;
 import io.custos.failure.ConflictException;
 import io.custos.failure.InvalidInputException;
@@ -36,15 +37,29 @@ public final class Seal implements AutoCloseable {
   static final String KEYRING = "keyring";
   static final String ROOT_TOKEN_TYPE = "auth.root-token";
 
-  /** What {@code init} hands out, once: the shares and the initial root token. */
-  public record InitResult(List<String> shares, int threshold, String rootToken) {
+  /**
+   * What {@code init} hands out, once: the shares and the initial root token. When custodian
+   * keys were given, each share is a {@link CustodianEnvelope} text and {@code encryptedTo}
+   * names, in the same order, the SPKI SHA-256 (hex) of the key it is encrypted to; otherwise
+   * {@code encryptedTo} is empty and the shares are plain.
+   */
+  public record InitResult(List<String> shares, int threshold, String rootToken, List<String> encryptedTo) {
     public InitResult {
       shares = List.copyOf(shares);
+      encryptedTo = List.copyOf(encryptedTo);
+    }
+
+    public InitResult(List<String> shares, int threshold, String rootToken) {
+      this(shares, threshold, rootToken, List.of());
+    }
+
+    public boolean encrypted() {
+      return !encryptedTo.isEmpty();
     }
 
     @Override
     public String toString() {
-      return "InitResult[" + shares.size() + " shares, threshold " + threshold + "]";
+      return "InitResult[" + shares.size() + (encrypted() ? " encrypted" : "") + " shares, threshold " + threshold + "]";
     }
   }
 
@@ -82,8 +97,10 @@ public final class Seal implements AutoCloseable {
   private UnsealProgress progress;
   private Barrier barrier;
   // While unsealed: the root key (to store the keyring again after a rotation) and the keyring.
-  private SecretBytes root;
-  private BarrierKeyring keyring;
+  private volatile SecretBytes root;
+  private volatile BarrierKeyring keyring;
+  // Keyring writes take this lock, not the seal's: the barrier asks for one while sealing a record.
+  private final Object keyringWrite = new Object();
 
   public Seal(RecordStore records, CryptoModule crypto) {
     this.records = Objects.requireNonNull(records, "records");
@@ -134,19 +151,46 @@ public final class Seal implements AutoCloseable {
    * @throws ConflictException if this store is already initialised
    */
   public synchronized InitResult init(int shares, int threshold, boolean dev, Optional<String> fixedRootToken) {
+    return init(shares, threshold, dev, fixedRootToken, List.of());
+  }
+
+  /**
+   * Like {@link #init(int, int, boolean, Optional)}, but when {@code custodianKeys} is not
+   * empty each share is encrypted, in order, to one custodian's public key (PEM certificate or
+   * public key: RSA of at least 3072 bits, or EC P-256/P-384), so the plain shares never leave
+   * this process. The keys are checked before anything is generated or stored: one key per
+   * share, each readable, strong enough and different from the others.
+   *
+   * @throws InvalidInputException if a custodian key is refused; nothing is stored then
+   */
+  public synchronized InitResult init(int shares, int threshold, boolean dev, Optional<String> fixedRootToken,
+      List<String> custodianKeys) {
     if (state() != SystemState.UNINITIALISED) {
       throw new ConflictException("Custos is already initialised; init runs once");
     }
     if (fixedRootToken.isPresent() && !dev) {
       throw new InvalidInputException("a fixed root token is allowed only in dev mode");
     }
+    List<CustodianEnvelope.Recipient> recipients = custodians(shares, custodianKeys);
     List<String> texts = new ArrayList<>();
     try (SecretBytes root = crypto.drbg().newKey(ShareSplitter.ROOT_KEY_LENGTH);
         BarrierKeyring keyring = BarrierKeyring.create(crypto)) {
-      for (UnsealShare s : ShareSplitter.split(root, shares, threshold, dev, crypto.drbg().asSecureRandom())) {
-        try (s) {
-          texts.add(s.text());
+      List<UnsealShare> split = ShareSplitter.split(root, shares, threshold, dev, crypto.drbg().asSecureRandom());
+      try {
+        for (int i = 0; i < split.size(); i++) {
+          if (recipients.isEmpty()) {
+            texts.add(split.get(i).text());
+          } else {
+            byte[] plain = split.get(i).textBytes();
+            try {
+              texts.add(CustodianEnvelope.seal(recipients.get(i), plain, crypto.drbg()));
+            } finally {
+              java.util.Arrays.fill(plain, (byte) 0);
+            }
+          }
         }
+      } finally {
+        split.forEach(UnsealShare::close);
       }
       byte[] storedKeyring = keyring.encryptUnder(root);
       String token = fixedRootToken.orElseGet(this::newToken);
@@ -159,8 +203,40 @@ public final class Seal implements AutoCloseable {
       }
       records.put(TYPE, CONFIG, new Config(threshold, shares, KeyCheck.of(root)).encode()
           .getBytes(StandardCharsets.UTF_8), 0);
-      return new InitResult(texts, threshold, token);
+      return new InitResult(texts, threshold, token,
+          recipients.stream().map(CustodianEnvelope.Recipient::fingerprint).toList());
     }
+  }
+
+  /** The custodian keys, read and checked; empty when none were given. */
+  private static List<CustodianEnvelope.Recipient> custodians(int shares, List<String> pems) {
+    Objects.requireNonNull(pems, "custodianKeys");
+    if (pems.isEmpty()) {
+      return List.of();
+    }
+    if (pems.size() != shares) {
+      throw new InvalidInputException(pems.size() + " custodian key" + (pems.size() == 1 ? " was" : "s were")
+          + " given for " + shares + " shares; give exactly one custodian key per share");
+    }
+    if (pems.size() > Shamir.MAX_SHARES) {
+      throw new InvalidInputException("at most " + Shamir.MAX_SHARES + " custodian keys are accepted");
+    }
+    List<CustodianEnvelope.Recipient> out = new ArrayList<>();
+    for (int i = 0; i < pems.size(); i++) {
+      CustodianEnvelope.Recipient r;
+      try {
+        r = CustodianEnvelope.Recipient.fromPem(pems.get(i));
+      } catch (InvalidInputException e) {
+        throw new InvalidInputException("custodian key " + (i + 1) + ": " + e.getMessage());
+      }
+      int same = out.indexOf(r);
+      if (same >= 0) {
+        throw new InvalidInputException("custodian keys " + (same + 1) + " and " + (i + 1)
+            + " are the same key (SPKI sha256 " + r.fingerprint() + "); each share must go to a different custodian");
+      }
+      out.add(r);
+    }
+    return List.copyOf(out);
   }
 
   /**
@@ -186,7 +262,7 @@ public final class Seal implements AutoCloseable {
             byte[] stored = records.get(TYPE, KEYRING).map(StoredRecord::payload)
                 .orElseThrow(() -> new StorageException("the barrier keyring is missing from the store"));
             keyring = BarrierKeyring.decrypt(crypto, rootKey, stored);
-            barrier = new Barrier(keyring);
+            barrier = new Barrier(keyring, this::storeKeyringReservation);
             root = rootKey;
             Barrier unsealed = barrier;
             onUnseal.forEach(l -> l.accept(unsealed));
@@ -233,11 +309,34 @@ public final class Seal implements AutoCloseable {
    */
   public synchronized int rotate() {
     barrier();
-    int version = keyring.rotate();
-    StoredRecord current = records.get(TYPE, KEYRING)
-        .orElseThrow(() -> new StorageException("the barrier keyring is missing from the store"));
-    records.put(TYPE, KEYRING, keyring.encryptUnder(root), current.version());
-    return version;
+    synchronized (keyringWrite) {
+      int version = keyring.rotate();
+      StoredRecord current = records.get(TYPE, KEYRING)
+          .orElseThrow(() -> new StorageException("the barrier keyring is missing from the store"));
+      records.put(TYPE, KEYRING, keyring.encryptUnder(root), current.version());
+      return version;
+    }
+  }
+
+  /**
+   * Stores the keyring again with a fresh reservation of encryptions for its newest key, so
+   * that after a restart the usage count resumes from at least where it was (NIST SP 800-38D
+   * 8.3). The barrier calls this when the stored reservation is spent.
+   */
+  private void storeKeyringReservation() {
+    synchronized (keyringWrite) {
+      BarrierKeyring ring = keyring;
+      SecretBytes rootKey = root;
+      if (ring == null || rootKey == null) {
+        throw new UnavailableException("Custos is sealed");
+      }
+      if (!ring.reservationSpent()) {
+        return;
+      }
+      StoredRecord current = records.get(TYPE, KEYRING)
+          .orElseThrow(() -> new StorageException("the barrier keyring is missing from the store"));
+      records.put(TYPE, KEYRING, ring.encryptUnder(rootKey), current.version());
+    }
   }
 
   /**

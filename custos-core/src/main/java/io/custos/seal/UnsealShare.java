@@ -55,17 +55,40 @@ public record UnsealShare(long setId, int threshold, int x, SecretBytes value)
 
   /** The text to hand to this share's custodian. It contains the secret share value. */
   public String text() {
-    byte[] encoded = new byte[ENCODED_LENGTH];
+    byte[] encoded = encode();
     try {
-      ByteBuffer buffer = ByteBuffer.wrap(encoded);
-      buffer.put((byte) VERSION).putLong(setId).put((byte) threshold).put((byte) x);
-      value.use(v -> buffer.put(v));
-      byte[] check = checksum(encoded);
-      buffer.put(check);
       return PREFIX + ENCODER.encodeToString(encoded);
     } finally {
       Arrays.fill(encoded, (byte) 0);
     }
+  }
+
+  /**
+   * {@link #text()} as US-ASCII bytes, made without an intermediate string so that the caller
+   * can wipe it (for encrypting the share to its custodian).
+   */
+  public byte[] textBytes() {
+    byte[] encoded = encode();
+    byte[] body = ENCODER.encode(encoded);
+    try {
+      byte[] out = new byte[PREFIX.length() + body.length];
+      System.arraycopy(PREFIX.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, out, 0, PREFIX.length());
+      System.arraycopy(body, 0, out, PREFIX.length(), body.length);
+      return out;
+    } finally {
+      Arrays.fill(encoded, (byte) 0);
+      Arrays.fill(body, (byte) 0);
+    }
+  }
+
+  private byte[] encode() {
+    byte[] encoded = new byte[ENCODED_LENGTH];
+    ByteBuffer buffer = ByteBuffer.wrap(encoded);
+    buffer.put((byte) VERSION).putLong(setId).put((byte) threshold).put((byte) x);
+    value.use(v -> buffer.put(v));
+    byte[] check = checksum(encoded);
+    buffer.put(check);
+    return encoded;
   }
 
   /**
@@ -79,6 +102,10 @@ public record UnsealShare(long setId, int threshold, int x, SecretBytes value)
     }
     String s = text.strip();
     if (!s.startsWith(PREFIX)) {
+      if (s.startsWith(io.custos.crypto.CustodianEnvelope.PREFIX)) {
+        throw new InvalidInputException("this share is encrypted to a custodian key: decrypt it first"
+            + " (custos operator unseal --custodian-key FILE)");
+      }
       if (s.startsWith("custos-share-v")) {
         throw new InvalidInputException(
             "unsupported share format version: this build reads '" + PREFIX + "' shares");

@@ -43,9 +43,43 @@ class BarrierKeyringTest {
       BarrierKeyring again = BarrierKeyring.decrypt(module, root, stored);
       assertThat(again.versions()).isEqualTo(List.of(1, 2));
       assertThat(again.newestVersion()).isEqualTo(2);
-      assertThat(again.encryptionsMade(1)).isEqualTo(1);
-      assertThat(again.encryptionsMade(2)).isEqualTo(1);
+      // Read back, each version resumes from its stored reservation, as if all of it were spent.
+      assertThat(again.encryptionsMade(1)).isEqualTo(1 + BarrierKeyring.RESERVATION);
+      assertThat(again.encryptionsMade(2)).isEqualTo(1 + BarrierKeyring.RESERVATION);
       again.close();
+    }
+  }
+
+  @Test
+  @DisplayName("NIST SP 800-38D 8.3 — the barrier stores the keyring again before spending past its reservation")
+  void reservationIsStoredBeforeUse() {
+    try (SecretBytes root = module.drbg().newKey(32);
+         BarrierKeyring ring = BarrierKeyring.create(module)) {
+      byte[][] store = {ring.encryptUnder(root)};
+      int[] writes = {0};
+      Barrier barrier = new Barrier(ring, () -> {
+        writes[0]++;
+        store[0] = ring.encryptUnder(root);
+      });
+      for (int i = 0; i < 3; i++) {
+        barrier.seal("t", "a", 1, new byte[] {1});
+      }
+      assertThat(writes[0]).isZero();
+      // A restart resumes from the reservation; its first encryption stores a new one first.
+      try (BarrierKeyring restarted = BarrierKeyring.decrypt(module, root, store[0])) {
+        long resumed = restarted.encryptionsMade(1);
+        assertThat(resumed).isEqualTo(BarrierKeyring.RESERVATION);
+        assertThat(restarted.reservationSpent()).isTrue();
+        Barrier b2 = new Barrier(restarted, () -> {
+          writes[0]++;
+          store[0] = restarted.encryptUnder(root);
+        });
+        b2.seal("t", "a", 1, new byte[] {1});
+        assertThat(writes[0]).isEqualTo(1);
+        try (BarrierKeyring again = BarrierKeyring.decrypt(module, root, store[0])) {
+          assertThat(again.encryptionsMade(1)).isEqualTo(resumed + BarrierKeyring.RESERVATION);
+        }
+      }
     }
   }
 

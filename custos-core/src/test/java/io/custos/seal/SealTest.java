@@ -115,4 +115,62 @@ class SealTest {
     assertThat(restarted.barrier().open("kms.key", "payments", now.version(), now.payload())).containsExactly(9, 9);
     assertThat(restarted.rotate()).isEqualTo(3);
   }
+
+  private static java.security.KeyPair ecKey() throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    return g.generateKeyPair();
+  }
+
+  private static String publicPem(java.security.KeyPair kp) {
+    return io.custos.crypto.Pem.write("PUBLIC KEY", kp.getPublic().getEncoded());
+  }
+
+  @Test
+  @DisplayName("SS-002 11.3.7 — with custodian keys, init hands out each share encrypted to its custodian; they unseal once decrypted")
+  void initWithCustodianKeys() throws Exception {
+    MemoryRecordStore records = new MemoryRecordStore();
+    Seal seal = new Seal(records, CRYPTO);
+    List<java.security.KeyPair> custodians = List.of(ecKey(), ecKey(), ecKey());
+    Seal.InitResult r = seal.init(3, 2, false, Optional.empty(), custodians.stream().map(SealTest::publicPem).toList());
+    assertThat(r.encrypted()).isTrue();
+    assertThat(r.shares()).hasSize(3).allMatch(s -> s.startsWith(io.custos.crypto.CustodianEnvelope.PREFIX));
+    assertThat(r.encryptedTo()).hasSize(3).doesNotHaveDuplicates();
+    for (int i = 0; i < 3; i++) {
+      assertThat(io.custos.crypto.CustodianEnvelope.recipientFingerprint(r.shares().get(i))).isEqualTo(r.encryptedTo().get(i));
+    }
+    assertThatThrownBy(() -> seal.unseal(r.shares().get(0))).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("decrypt it first");
+    for (int i : new int[] {2, 0}) {
+      byte[] pkcs8 = custodians.get(i).getPrivate().getEncoded();
+      try (io.custos.crypto.SecretBytes key = io.custos.crypto.SecretBytes.adopt(pkcs8);
+          io.custos.crypto.SecretBytes plain = io.custos.crypto.CustodianEnvelope.open(key, r.shares().get(i))) {
+        seal.unseal(plain.use(b -> new String(b, java.nio.charset.StandardCharsets.US_ASCII)));
+      }
+    }
+    assertThat(seal.state()).isEqualTo(SystemState.UNSEALED);
+  }
+
+  @Test
+  @DisplayName("SS-002 11.3.6 — a refused custodian key (count, malformed, weak, duplicate) stores nothing")
+  void badCustodianKeysStoreNothing() throws Exception {
+    MemoryRecordStore records = new MemoryRecordStore();
+    Seal seal = new Seal(records, CRYPTO);
+    String a = publicPem(ecKey());
+    String b = publicPem(ecKey());
+    java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(2048);
+    String weak = publicPem(rsa.generateKeyPair());
+    assertThatThrownBy(() -> seal.init(3, 2, false, Optional.empty(), List.of(a, b)))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("2 custodian keys were given for 3 shares");
+    assertThatThrownBy(() -> seal.init(3, 2, false, Optional.empty(), List.of(a, b, "-----BEGIN PUBLIC KEY-----\nAAAA")))
+        .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("custodian key 3:");
+    assertThatThrownBy(() -> seal.init(3, 2, false, Optional.empty(), List.of(a, weak, b)))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("custodian key 2: custodian key is RSA-2048, too weak");
+    assertThatThrownBy(() -> seal.init(3, 2, false, Optional.empty(), List.of(a, b, a)))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("custodian keys 1 and 3 are the same key");
+    assertThat(records.map).isEmpty();
+    assertThat(seal.state()).isEqualTo(SystemState.UNINITIALISED);
+    assertThat(seal.init(2, 2, false, Optional.empty(), List.of(a, b)).shares()).hasSize(2);
+  }
 }

@@ -3,6 +3,7 @@ package io.custos.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.custos.access.AccessGate;
 import io.custos.audit.AuditLog;
+import io.custos.crypto.CustodianEnvelope;
 import io.custos.failure.InvalidInputException;
 import io.custos.seal.Seal;
 import io.javalin.http.Context;
@@ -18,6 +19,9 @@ import java.util.Optional;
  * {@code operator:seal}. Shares and tokens never reach the audit log.
  */
 public final class SealRoutes implements RouteModule {
+  static final int MAX_CUSTODIAN_KEYS = 16;
+  static final int MAX_CUSTODIAN_KEY_CHARS = 64 * 1024;
+
   private final Seal seal;
   private final AuditLog log;
   private final AuditedCall call;
@@ -40,12 +44,20 @@ public final class SealRoutes implements RouteModule {
         "progress", Map.of("type", "integer"), "state", Map.of("type", "string"))));
     r.schema("InitRequest", Map.of("type", "object", "required", List.of("secret_shares", "secret_threshold"),
         "properties", Map.of("secret_shares", Map.of("type", "integer", "minimum", 1, "maximum", 16),
-            "secret_threshold", Map.of("type", "integer", "minimum", 1, "maximum", 16))));
+            "secret_threshold", Map.of("type", "integer", "minimum", 1, "maximum", 16),
+            "custodian_keys", Map.of("type", "array", "maxItems", MAX_CUSTODIAN_KEYS,
+                "items", Map.of("type", "string", "maxLength", MAX_CUSTODIAN_KEY_CHARS),
+                "description", "Optional, like Vault's pgp_keys: one PEM certificate or public key per share"
+                    + " (RSA >= 3072 bits, EC P-256/P-384), in order; each share is returned encrypted to its"
+                    + " key as custos-share-enc-v1:... and never leaves the server in the clear"))));
     r.schema("InitResponse", Map.of("type", "object", "properties", Map.of(
         "shares", Map.of("type", "array", "items", Map.of("type", "string")),
-        "threshold", Map.of("type", "integer"), "root_token", Map.of("type", "string"))));
+        "threshold", Map.of("type", "integer"), "root_token", Map.of("type", "string"),
+        "encrypted_to", Map.of("type", "array", "items", Map.of("type", "string"),
+            "description", "With custodian_keys: SHA-256 (hex) of each share's recipient SubjectPublicKeyInfo"))));
     r.schema("UnsealRequest", Map.of("type", "object", "properties", Map.of(
-        "key", Map.of("type", "string", "description", "one unseal share"), "reset", Map.of("type", "boolean"))));
+        "key", Map.of("type", "string", "description", "one unseal share (decrypted, if it was encrypted to a custodian key)"),
+        "reset", Map.of("type", "boolean"))));
     r.add(new ApiRoute("GET", "/v1/sys/seal-status", "getSealStatus", "Seal state and unseal progress", "sys",
         Map.of(200, "Status"), Map.of(200, "SealStatus"), Optional.empty()), this::status);
     r.add(new ApiRoute("PUT", "/v1/sys/init", "init",
@@ -83,19 +95,28 @@ public final class SealRoutes implements RouteModule {
     JsonNode body = Json.body(ctx);
     int shares = intField(body, "secret_shares");
     int threshold = intField(body, "secret_threshold");
-    call.run(ctx, Optional.empty(), "operator.init", "sys/seal",
-        Map.of("shares", String.valueOf(shares), "threshold", String.valueOf(threshold)), () -> {
-          Seal.InitResult r = seal.init(shares, threshold, false, Optional.empty());
-          Map<String, Object> out = new LinkedHashMap<>();
-          out.put("shares", r.shares());
-          out.put("keys", r.shares());
-          out.put("threshold", r.threshold());
-          out.put("root_token", r.rootToken());
-          return () -> {
-            ctx.header("Cache-Control", "no-store");
-            Json.respond(ctx, 200, out);
-          };
-        });
+    List<String> custodianKeys = custodianKeys(body);
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("shares", String.valueOf(shares));
+    params.put("threshold", String.valueOf(threshold));
+    if (!custodianKeys.isEmpty()) {
+      params.put("custodian_keys", String.valueOf(custodianKeys.size()));
+    }
+    call.run(ctx, Optional.empty(), "operator.init", "sys/seal", params, () -> {
+      Seal.InitResult r = seal.init(shares, threshold, false, Optional.empty(), custodianKeys);
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("shares", r.shares());
+      out.put("keys", r.shares());
+      out.put("threshold", r.threshold());
+      out.put("root_token", r.rootToken());
+      if (r.encrypted()) {
+        out.put("encrypted_to", r.encryptedTo());
+      }
+      return () -> {
+        ctx.header("Cache-Control", "no-store");
+        Json.respond(ctx, 200, out);
+      };
+    });
   }
 
   private void unseal(Context ctx) {
@@ -108,7 +129,7 @@ public final class SealRoutes implements RouteModule {
       return;
     }
     JsonNode key = body.get("key");
-    if (key == null || !key.isTextual() || key.asText().length() > 512) {
+    if (key == null || !key.isTextual() || key.asText().length() > CustodianEnvelope.MAX_TEXT_CHARS) {
       throw new InvalidInputException("body must be {\"key\": \"<unseal share>\"} or {\"reset\": true}");
     }
     call.run(ctx, Optional.empty(), "operator.unseal", "sys/seal", Map.of(), () -> {
@@ -143,6 +164,27 @@ public final class SealRoutes implements RouteModule {
       seal.seal();
       return () -> ctx.status(204);
     });
+  }
+
+  /** The optional {@code custodian_keys}: PEM texts, bounded in count and size; empty when absent. */
+  private static List<String> custodianKeys(JsonNode body) {
+    JsonNode keys = body.get("custodian_keys");
+    if (keys == null || keys.isNull()) {
+      return List.of();
+    }
+    if (!keys.isArray() || keys.size() > MAX_CUSTODIAN_KEYS) {
+      throw new InvalidInputException("'custodian_keys' must be an array of at most " + MAX_CUSTODIAN_KEYS
+          + " PEM certificates or public keys, one per share");
+    }
+    List<String> out = new java.util.ArrayList<>();
+    for (JsonNode k : keys) {
+      if (!k.isTextual() || k.asText().isBlank() || k.asText().length() > MAX_CUSTODIAN_KEY_CHARS) {
+        throw new InvalidInputException("custodian key " + (out.size() + 1) + " must be a PEM text of at most "
+            + MAX_CUSTODIAN_KEY_CHARS + " characters");
+      }
+      out.add(k.asText());
+    }
+    return List.copyOf(out);
   }
 
   private static int intField(JsonNode body, String name) {
