@@ -121,6 +121,7 @@ final class KeyCommand {
     rows.add(Map.entry("Escrow", k.path("escrow").asText()));
     rows.add(Map.entry("Retain until", text(k, "retain_until", "-")));
     rows.add(Map.entry("CA key", k.path("ca").asText()));
+    rows.add(Map.entry("Origin", k.path("origin").asText()));
     output.keyValues(spec.commandLine().getOut(), k, rows);
   }
 

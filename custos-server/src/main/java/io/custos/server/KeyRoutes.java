@@ -193,14 +193,15 @@ public final class KeyRoutes implements RouteModule {
         "created_at", time, "state_changed_at", time, "originator_usage", str(""), "recipient_usage", str(""),
         "originator_usage_end", time, "recipient_usage_end", time, "rotate_every", str(""),
         "escrow_required", bool(""), "escrow", str(""), "retain_until", time, "ca", bool(""),
-        "versions", Map.of("type", "array", "items", version), "last_backup", obj(List.of(),
+        "origin", str("generated (in the validated module) or imported"), "versions", Map.of("type", "array", "items", version), "last_backup", obj(List.of(),
             "through_version", Map.of("type", "integer"), "at", time, "wrapped_with", str(""))));
     r.schema("KeyInventory", obj(List.of(), "keys", Map.of("type", "array", "items", obj(List.of(),
         "name", str(""), "id", str(""), "owner", str(""), "purpose", str(""), "algorithm", str(""),
         "size_bits", Map.of("type", "integer"), "security_strength", Map.of("type", "integer"), "state", str(""),
         "versions", Map.of("type", "integer"), "created", time, "activation", time, "originator_usage_end", time,
         "recipient_usage_end", time, "retain_until", time, "rotate_every", str(""), "escrow", str(""),
-        "last_backup", time, "ca", bool(""), "protected_by", str(""), "performed_by", str(""),
+        "last_backup", time, "ca", bool(""), "origin", str("generated (in the validated module) or imported"),
+        "protected_by", str(""), "performed_by", str(""),
         "location", str("where the secret is, never the secret")))));
     r.schema("Jwk", obj(List.of("kty"), "kty", str("EC, RSA, OKP or AKP"), "crv", str(""), "x", str(""), "y", str(""),
         "n", str(""), "e", str(""), "alg", str(""), "pub", str("AKP: the raw public key, base64url"), "kid", str("")));
@@ -818,6 +819,7 @@ public final class KeyRoutes implements RouteModule {
     m.put("escrow", k.escrowStatus());
     m.put("retain_until", k.retainUntil().map(Instant::toString).orElse(null));
     m.put("ca", k.ca());
+    m.put("origin", k.origin());
     List<Map<String, Object>> versions = new ArrayList<>();
     for (ManagedKey.Version v : k.versions()) {
       Map<String, Object> vm = new LinkedHashMap<>();
@@ -858,6 +860,7 @@ public final class KeyRoutes implements RouteModule {
     m.put("escrow", e.escrow());
     m.put("last_backup", e.lastBackup().map(Instant::toString).orElse(null));
     m.put("ca", e.ca());
+    m.put("origin", e.origin());
     m.put("protected_by", e.protectedBy());
     m.put("performed_by", e.performedBy());
     m.put("location", e.location());

@@ -336,7 +336,7 @@ class KeyRoutesTest {
     JsonNode first = inventory.get(0);
     for (String field : List.of("name", "id", "owner", "purpose", "algorithm", "size_bits", "security_strength", "state",
         "versions", "created", "activation", "originator_usage_end", "recipient_usage_end", "retain_until",
-        "rotate_every", "escrow", "last_backup", "ca", "protected_by", "performed_by", "location")) {
+        "rotate_every", "escrow", "last_backup", "ca", "origin", "protected_by", "performed_by", "location")) {
       assertThat(first.has(field)).as(field).isTrue();
     }
     assertThat(first.get("location").asText()).startsWith("barrier:kms.material/");
