@@ -11,6 +11,13 @@ import io.custos.monitor.AuditMonitor;
 import io.custos.monitor.KekAuthorisations;
 import io.custos.server.ApiServer;
 import io.custos.server.AuditRoutes;
+import io.custos.server.KeyRoutes;
+import io.custos.crypto.AsymmetricProviders;
+import io.custos.kms.AlgorithmPolicy;
+import io.custos.kms.KeyManager;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import io.custos.server.SealRoutes;
 import io.custos.seal.Seal;
 import io.custos.crypto.CryptoModule;
@@ -42,9 +49,14 @@ final class Node implements AutoCloseable {
   private final ApiServer server;
   private final Seal seal;
   private final Optional<Seal.InitResult> devInit;
+  private final KeyManager keys;
+  private final ScheduledExecutorService maintenance;
 
   private Node(Storage storage, LiveAuditKeys keyring, AuditLog audit, AuditMonitor monitor,
-      Optional<CentralLogging> central, ApiServer server, Seal seal, Optional<Seal.InitResult> devInit) {
+      Optional<CentralLogging> central, ApiServer server, Seal seal, Optional<Seal.InitResult> devInit,
+      KeyManager keys, ScheduledExecutorService maintenance) {
+    this.keys = keys;
+    this.maintenance = maintenance;
     this.seal = seal;
     this.devInit = devInit;
     this.storage = storage;
@@ -86,6 +98,20 @@ final class Node implements AutoCloseable {
       ServerSettings settings = new ServerSettings(config.listen().host(), config.listen().port(), tls, dev,
           config.maxRequestBytes(), config.idleTimeout(), ServerSettings.DEFAULT_STOP_TIMEOUT);
       AccessGate gate = dev ? AccessGate.devMode() : AccessGate.closed();
+      KeyManager keys = new KeyManager(storage.records(), seal::barrier, crypto,
+          AsymmetricProviders.select(config.kmsProvider()),
+          config.kmsApprovedAlgorithms().isEmpty() ? AlgorithmPolicy.defaults()
+              : AlgorithmPolicy.only(config.kmsApprovedAlgorithms()),
+          gate, java.time.Clock.systemUTC());
+      opened.add(keys);
+      seal.registerSealedType(KeyManager.KEY_TYPE);
+      seal.registerSealedType(KeyManager.MATERIAL_TYPE);
+      seal.registerSealedType(KeyManager.TOMBSTONE_TYPE);
+      seal.onSeal(keys::wipe);
+      ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("custos-kms-maintenance").daemon(true).factory());
+      opened.add(maintenance::shutdownNow);
+      maintenance.scheduleWithFixedDelay(() -> maintainKeys(keys, seal, audit), 1, 60, TimeUnit.SECONDS);
       Metrics metrics = metrics(audit, monitor, central, clock);
       // Fail closed: a node that cannot audit its own start does not start.
       audit.record(systemEvent("server.start", Map.of("version", VersionInfo.CURRENT.version(),
@@ -100,8 +126,9 @@ final class Node implements AutoCloseable {
         devInit = Optional.of(init);
       }
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
-          List.of(SealRoutes.module(seal, audit, gate, dev), AuditRoutes.module(audit, keyring, gate, dev)), metrics);
-      return new Node(storage, keyring, audit, monitor, central, server, seal, devInit);
+          List.of(SealRoutes.module(seal, audit, gate, dev), AuditRoutes.module(audit, keyring, gate, dev),
+              KeyRoutes.module(keys, audit, gate, dev)), metrics);
+      return new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
     } catch (RuntimeException e) {
       closeAll(opened.reversed());
       throw e;
@@ -133,6 +160,27 @@ final class Node implements AutoCloseable {
           return out;
         }));
     return m;
+  }
+
+  /**
+   * Scheduled key work while unsealed: activation dates reached, rotations due, retention ended
+   * (SS-002 11.4.3). Each action is an audit event of the system principal.
+   */
+  private static void maintainKeys(KeyManager keys, Seal seal, AuditLog audit) {
+    if (seal.state() != SystemState.UNSEALED) {
+      return;
+    }
+    try {
+      for (KeyManager.MaintenanceAction a : keys.maintain()) {
+        boolean failed = a.action().endsWith("_failed");
+        audit.record(new AuditDraft(UUID.randomUUID().toString(), SYSTEM, a.action(), "kms/keys/" + a.key(),
+            failed ? AuditEvent.Outcome.ERROR : AuditEvent.Outcome.OK,
+            Optional.ofNullable(a.details().get("control")), "", a.details()));
+      }
+    } catch (RuntimeException e) {
+      // Sealed meanwhile, or the store is away: the next run tries again.
+      org.slf4j.LoggerFactory.getLogger(Node.class).warn("key maintenance did not run: {}", e.getMessage());
+    }
   }
 
   private static AuditDraft systemEvent(String action, Map<String, String> params) {
@@ -168,6 +216,8 @@ final class Node implements AutoCloseable {
       audit.record(systemEvent("server.stop", Map.of("version", VersionInfo.CURRENT.version())));
     } finally {
       List<AutoCloseable> rest = new ArrayList<>();
+      rest.add(maintenance::shutdownNow);
+      rest.add(keys); // key material in memory is overwritten
       rest.add(monitor);
       central.ifPresent(rest::add); // delivers what it can before the store closes
       rest.addAll(List.of(audit, seal, keyring, storage)); // the final checkpoint is signed before the seal wipes the key

@@ -43,9 +43,20 @@ final class AuditedCall {
    */
   void run(Context ctx, Optional<String> capability, String action, String resource, Map<String, String> params,
       Supplier<Runnable> perform) {
+    run(ctx, capability, resource, action, resource, params, perform);
+  }
+
+  /**
+   * As {@link #run(Context, Optional, String, String, Map, Supplier)}, where the resource the
+   * grant is checked on ({@code keys/payments}) is named differently in the audit log
+   * ({@code kms/keys/payments}, the form the anomaly monitor watches). {@code params} may be
+   * filled in by {@code perform} (key version, sizes): they are read after it ran.
+   */
+  void run(Context ctx, Optional<String> capability, String grantResource, String action, String resource,
+      Map<String, String> params, Supplier<Runnable> perform) {
     Caller caller = caller(ctx);
     AuditEvent.Principal who = new AuditEvent.Principal(caller.principalId(), caller.authMethod());
-    Decision decision = capability.map(c -> gate.check(caller, c, resource))
+    Decision decision = capability.map(c -> gate.check(caller, c, grantResource))
         .orElse(new Decision.Allow("no grant needed"));
     switch (decision) {
       case Decision.Deny deny -> {
@@ -59,7 +70,10 @@ final class AuditedCall {
         } catch (CustosException e) {
           Map<String, String> failed = new LinkedHashMap<>(params);
           failed.put("error", e.code());
-          log.record(new AuditDraft(caller.requestId(), who, action, resource, AuditEvent.Outcome.ERROR,
+          // A refusal by the service itself (not the owner, no grant) is a denial, not a failure.
+          AuditEvent.Outcome outcome = e instanceof PermissionDeniedException
+              ? AuditEvent.Outcome.DENIED : AuditEvent.Outcome.ERROR;
+          log.record(new AuditDraft(caller.requestId(), who, action, resource, outcome,
               e.control(), caller.clientAddress(), failed));
           throw e;
         }

@@ -28,7 +28,7 @@ public final class Json {
   static {
     MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
         .maxNestingDepth(32)
-        .maxStringLength(1024 * 1024)
+        .maxStringLength(4 * 1024 * 1024) // the body limit is the real bound
         .maxNumberLength(64)
         .maxNameLength(256)
         .build());

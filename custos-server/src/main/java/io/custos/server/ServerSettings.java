@@ -27,7 +27,8 @@ public record ServerSettings(
     Duration idleTimeout,
     Duration stopTimeout) {
 
-  public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+  /** 2 MiB: a 1 MiB key-service payload in base64 (1.4 MB) with its JSON fits. */
+  public static final long DEFAULT_MAX_REQUEST_BYTES = 2 * 1024 * 1024;
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
 

@@ -53,8 +53,11 @@ public final class ConfigLoader {
       "monitor.rate_min_count", "CUSTOS_MONITOR_RATE_MIN_COUNT",
       "monitor.denial_burst", "CUSTOS_MONITOR_DENIAL_BURST",
       "monitor.bulk_decrypt", "CUSTOS_MONITOR_BULK_DECRYPT",
-      "monitor.kek_prefix", "CUSTOS_MONITOR_KEK_PREFIX");
-  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor");
+      "monitor.kek_prefix", "CUSTOS_MONITOR_KEK_PREFIX",
+      "kms.provider", "CUSTOS_KMS_PROVIDER",
+      "kms.approved_algorithms", "CUSTOS_KMS_APPROVED_ALGORITHMS");
+  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms");
+  private static final Set<String> PROVIDERS = Set.of("auto", "accp", "jdk");
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
   private static final ObjectMapper YAML;
@@ -121,6 +124,17 @@ public final class ConfigLoader {
       }
       if (!KEYS_TO_ENV.containsKey(key)) {
         throw new ConfigException(source, key, "unknown key; known keys are " + String.join(", ", KEYS_TO_ENV.keySet()));
+      }
+      if (key.equals("kms.approved_algorithms") && v.isArray()) {
+        java.util.List<String> items = new java.util.ArrayList<>();
+        for (JsonNode item : v) {
+          if (!item.isValueNode() || item.isNull()) {
+            throw new ConfigException(source, key, "must be a list of algorithm names");
+          }
+          items.add(item.asText());
+        }
+        values.put(key, new Value(String.join(",", items), source));
+        continue;
       }
       if (!v.isValueNode() || v.isNull()) {
         throw new ConfigException(source, key, "must be a single value");
@@ -191,7 +205,7 @@ public final class ConfigLoader {
       }
       return l;
     }).orElse("info");
-    long maxBody = get("limits.max_request_bytes").map(v -> bytes(v, "limits.max_request_bytes")).orElse(1024L * 1024);
+    long maxBody = get("limits.max_request_bytes").map(v -> bytes(v, "limits.max_request_bytes")).orElse(2L * 1024 * 1024); // a 1 MiB key-service payload in base64 fits
     Duration idle = get("limits.idle_timeout").map(v -> duration(v, "limits.idle_timeout")).orElse(Duration.ofSeconds(30));
     Optional<Path> auditFile = get("audit.file").map(v -> path(v, "audit.file"));
     Optional<HostPort> syslog = get("audit.syslog").map(v -> {
@@ -218,8 +232,28 @@ public final class ConfigLoader {
     }).orElse(1000);
     Duration interval = get("audit.checkpoint_interval").map(v -> duration(v, "audit.checkpoint_interval"))
         .orElse(Duration.ofSeconds(10));
+    String provider = get("kms.provider").map(v -> {
+      String p = v.text().trim().toLowerCase(Locale.ROOT);
+      if (!PROVIDERS.contains(p)) {
+        throw new ConfigException(v.source(), "kms.provider", "must be auto, accp or jdk; got '" + v.text() + "'");
+      }
+      return p;
+    }).orElse("auto");
+    java.util.List<String> approved = get("kms.approved_algorithms").map(v -> {
+      java.util.List<String> names = java.util.Arrays.stream(v.text().split(","))
+          .map(String::trim).filter(n -> !n.isEmpty()).map(n -> n.toLowerCase(Locale.ROOT)).toList();
+      if (names.isEmpty()) {
+        throw new ConfigException(v.source(), "kms.approved_algorithms", "must name at least one algorithm");
+      }
+      try {
+        io.custos.kms.AlgorithmPolicy.only(names);
+      } catch (io.custos.failure.CustosException e) {
+        throw new ConfigException(v.source(), "kms.approved_algorithms", e.getMessage());
+      }
+      return names;
+    }).orElse(java.util.List.of());
     return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
-        auditFile, syslog, syslogCa, every, interval, monitor());
+        auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved);
   }
 
   /** Anomaly thresholds (SS-002 11.3.14, 11.4.4); everything else keeps its documented default. */

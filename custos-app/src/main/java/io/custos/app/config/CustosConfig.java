@@ -10,6 +10,8 @@ import java.util.Optional;
  * The server's configuration after the file, the environment and the flags are merged.
  *
  * @param storage empty means the default, a SQLite file in the data directory
+ * @param kmsProvider who performs asymmetric key operations: auto, accp or jdk
+ * @param kmsApprovedAlgorithms the algorithms keys may have; empty means every one Custos implements
  */
 public record CustosConfig(
     Path dataDir,
@@ -26,7 +28,9 @@ public record CustosConfig(
     Optional<Path> auditSyslogCa,
     int auditCheckpointEvery,
     Duration auditCheckpointInterval,
-    io.custos.monitor.MonitorSettings monitor) {
+    io.custos.monitor.MonitorSettings monitor,
+    String kmsProvider,
+    java.util.List<String> kmsApprovedAlgorithms) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -47,6 +51,8 @@ public record CustosConfig(
     Objects.requireNonNull(auditSyslogCa, "auditSyslogCa");
     Objects.requireNonNull(auditCheckpointInterval, "auditCheckpointInterval");
     Objects.requireNonNull(monitor, "monitor");
+    Objects.requireNonNull(kmsProvider, "kmsProvider");
+    kmsApprovedAlgorithms = java.util.List.copyOf(kmsApprovedAlgorithms);
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

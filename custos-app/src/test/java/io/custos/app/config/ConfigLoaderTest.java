@@ -33,7 +33,7 @@ class ConfigLoaderTest {
     assertThat(c.storageUrl()).isEqualTo(new StorageUrl.Sqlite(Path.of("/var/lib/custos/custos.db")));
     assertThat(c.logFormat()).isEqualTo(CustosConfig.LogFormat.PLAIN);
     assertThat(c.logLevel()).isEqualTo("info");
-    assertThat(c.maxRequestBytes()).isEqualTo(1024 * 1024);
+    assertThat(c.maxRequestBytes()).isEqualTo(2 * 1024 * 1024);
     assertThat(c.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
   }
 
