@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -137,9 +138,15 @@ public final class KeyManager implements AutoCloseable {
     }
   }
 
+  /** Names the HTTP API uses for its own paths under /v1/keys/; no key takes them. */
+  private static final Set<String> RESERVED_NAMES = Set.of("import", "import-key", "restore");
+
   private Checked check(Caller caller, KeySpec spec, String capability) {
     authenticated(caller);
     checkName(spec.name());
+    if (RESERVED_NAMES.contains(spec.name())) {
+      throw new InvalidInputException("'" + spec.name() + "' is reserved (it names an API path); choose another key name");
+    }
     require(caller, capability, spec.name());
     if (spec.owner() == null || !PRINCIPAL.matcher(spec.owner()).matches()) {
       throw new InvalidInputException("owner must be one principal id ([A-Za-z0-9][A-Za-z0-9._@-]{0,127}); "

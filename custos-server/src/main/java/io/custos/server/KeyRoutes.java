@@ -72,6 +72,14 @@ public final class KeyRoutes implements RouteModule {
         Map.of(201, "Key"), "CreateKeyRequest"), this::create);
     r.add(route("GET", "/v1/keys", "listKeys", "The key inventory (SS-002 11.5.1): every key, secrets only by location",
         Map.of(200, "Inventory", 403, "Not allowed"), Map.of(200, "KeyInventory"), null), this::inventory);
+    r.add(route("GET", "/v1/keys/import-key", "getImportKey",
+        "The instance's RSA-3072 import public key (`format` pem, the default, or jwk): wrap keys to it to import them",
+        Map.of(200, "PEM or JWK", 400, "Invalid request", 403, "Not allowed"), Map.of(200, "Jwk"), null),
+        this::importPublicKey);
+    r.add(route("POST", "/v1/keys/import", "importKey",
+        "Import a symmetric key (bring your own key), wrapped to the import key as PKCS #11 CKM_RSA_AES_KEY_WRAP",
+        Map.of(201, "The key", 400, "Invalid request or material", 403, "Not allowed or forbidden by a control",
+            409, "Name taken"), Map.of(201, "Key"), "ImportKeyRequest"), this::importKey);
     r.add(route("GET", "/v1/keys/{name}", "getKey", "A key's metadata (never its material)",
         Map.of(200, "The key", 403, "Not allowed", 404, "No such key"), Map.of(200, "Key"), null), this::show);
     r.add(route("GET", "/v1/keys/{name}/public", "getPublicKey",
@@ -173,7 +181,7 @@ public final class KeyRoutes implements RouteModule {
 
   private static void schemas(Registrar r) {
     Map<String, Object> time = Map.of("type", "string", "format", "date-time");
-    r.schema("CreateKeyRequest", obj(List.of("name", "purpose", "algorithm", "owner"),
+    Map<String, Object> createRequest = obj(List.of("name", "purpose", "algorithm", "owner"),
         "name", str("[a-z0-9][a-z0-9._-]{0,63}, never reused"),
         "purpose", Map.of("type", "string", "enum", List.of("encrypt", "sign", "wrap", "mac")),
         "algorithm", str("aes-256-gcm, aes-256-kwp, hmac-sha256, hmac-sha384, ecdsa-p256, ecdsa-p384, ed25519, "
@@ -185,7 +193,14 @@ public final class KeyRoutes implements RouteModule {
         "escrow", Map.of("type", "string", "enum", List.of("required", "none")),
         "retain_until", str("ISO date or instant: the key and its backups are destroyed then"),
         "activate_at", str("instant of activation; pre-activation until then"),
-        "ca", bool("a CA key: never backed up, escrowed or exported")));
+        "ca", bool("a CA key: never backed up, escrowed or exported"));
+    r.schema("CreateKeyRequest", createRequest);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> importProps = new LinkedHashMap<>((Map<String, Object>) createRequest.get("properties"));
+    importProps.put("wrapped", str("base64 of RSA-OAEP-SHA-256(one-time AES-256 key) (384 bytes) followed by AES-KWP "
+        + "(RFC 5649) of the key under it, as PKCS #11 CKM_RSA_AES_KEY_WRAP; or custos:v1: text of a wrap key"));
+    r.schema("ImportKeyRequest", Map.of("type", "object", "required",
+        List.of("name", "purpose", "algorithm", "owner", "wrapped"), "properties", importProps));
     Map<String, Object> version = obj(List.of(), "version", Map.of("type", "integer"), "activated_at", time,
         "originator_usage_end", time, "recipient_usage_end", time);
     r.schema("Key", obj(List.of(), "name", str(""), "id", str("stable across backup and restore"), "owner", str(""),
@@ -238,9 +253,69 @@ public final class KeyRoutes implements RouteModule {
 
   // ---------------------------------------------------------------- lifecycle
 
+  /** The fields of a creation (and, with {@code wrapped}, an import) request. */
+  private static final Set<String> SPEC_FIELDS = Set.of("name", "purpose", "algorithm", "owner", "originator_usage",
+      "recipient_usage", "rotate_every", "escrow", "retain_until", "activate_at", "ca");
+
   private void create(Context ctx) {
-    JsonNode body = fields(Json.body(ctx), Set.of("name", "purpose", "algorithm", "owner", "originator_usage",
-        "recipient_usage", "rotate_every", "escrow", "retain_until", "activate_at", "ca"));
+    JsonNode body = fields(Json.body(ctx), SPEC_FIELDS);
+    Map<String, String> params = new LinkedHashMap<>();
+    KeySpec spec = spec(body, params);
+    run(ctx, "kms:create", "kms.key.create", spec.name(), params, caller -> {
+      ManagedKey k = keys.create(caller, spec);
+      params.put("state", k.state().id());
+      params.put("version", "1");
+      return () -> Json.respond(ctx, 201, keyJson(k));
+    });
+  }
+
+  /**
+   * Bring your own key: {@code wrapped} is the key wrapped to the instance's import key
+   * (CKM_RSA_AES_KEY_WRAP, base64) or {@code custos:v1:} text of a wrap key this instance holds.
+   * The wrapped material never reaches the audit event; its size does.
+   */
+  private void importKey(Context ctx) {
+    Set<String> allowed = new java.util.HashSet<>(SPEC_FIELDS);
+    allowed.add("wrapped");
+    JsonNode body = fields(Json.body(ctx), allowed);
+    String wrapped = text(body, "wrapped", true);
+    Map<String, String> params = new LinkedHashMap<>();
+    KeySpec spec = spec(body, params);
+    params.put("wrapped_form", wrapped.trim().startsWith(Ciphertext.PREFIX) ? "custos-wrap-key" : "rsa-aes-key-wrap");
+    params.put("wrapped_chars", String.valueOf(wrapped.length()));
+    run(ctx, "kms:import", "kms.key.import", spec.name(), params, caller -> {
+      ManagedKey k = keys.importKey(caller, spec, wrapped);
+      params.put("state", k.state().id());
+      params.put("version", "1");
+      return () -> Json.respond(ctx, 201, keyJson(k));
+    });
+  }
+
+  /** The instance's import public key (RSA-3072) as PEM or JWK; capability kms:import on keys/*. */
+  private void importPublicKey(Context ctx) {
+    String format = Optional.ofNullable(ctx.queryParam("format")).orElse("pem");
+    if (!format.equals("pem") && !format.equals("jwk")) {
+      throw new InvalidInputException("query parameter 'format' must be pem or jwk, got '" + format + "'");
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("format", format);
+    call.run(ctx, Optional.of("kms:import"), "keys/*", "kms.key.import_key", "kms/import-key", params, () -> {
+      byte[] spki = keys.importPublicKey(call.caller(ctx));
+      return () -> {
+        if (format.equals("pem")) {
+          ctx.status(200).contentType("application/x-pem-file").result(PublicKeyJwk.pem(spki));
+        } else {
+          Map<String, Object> jwk = new LinkedHashMap<>(
+              PublicKeyJwk.jwk(io.custos.crypto.KeyPairType.RSA_3072, spki, "custos-import-key"));
+          jwk.put("use", "enc");
+          jwk.put("alg", "RSA-OAEP-256");
+          Json.respond(ctx, 200, "application/jwk+json", jwk);
+        }
+      };
+    });
+  }
+
+  private static KeySpec spec(JsonNode body, Map<String, String> params) {
     String name = text(body, "name", true);
     KeyPurpose purpose = KeyPurpose.parse(text(body, "purpose", true));
     String algorithm = text(body, "algorithm", true);
@@ -264,7 +339,6 @@ public final class KeyRoutes implements RouteModule {
     boolean ca = bool(body, "ca");
     KeySpec spec = new KeySpec(name, purpose, algorithm, owner, period, rotate, escrow.equals("required"), retain,
         activate, ca);
-    Map<String, String> params = new LinkedHashMap<>();
     params.put("purpose", purpose.id());
     params.put("algorithm", algorithm);
     params.put("owner", owner);
@@ -275,12 +349,7 @@ public final class KeyRoutes implements RouteModule {
     if (ca) {
       params.put("ca", "true");
     }
-    run(ctx, "kms:create", "kms.key.create", name, params, caller -> {
-      ManagedKey k = keys.create(caller, spec);
-      params.put("state", k.state().id());
-      params.put("version", "1");
-      return () -> Json.respond(ctx, 201, keyJson(k));
-    });
+    return spec;
   }
 
   private void inventory(Context ctx) {

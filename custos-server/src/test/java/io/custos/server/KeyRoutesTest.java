@@ -416,6 +416,77 @@ class KeyRoutesTest {
     return out;
   }
 
+  /** CKM_RSA_AES_KEY_WRAP of {@code key} to the import key in {@code pem}, as an outside tool makes it. */
+  static String wrapForImport(String pem, byte[] key) throws Exception {
+    byte[] spki = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+    java.security.PublicKey rsa = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(spki));
+    byte[] kek = new byte[32];
+    new java.security.SecureRandom().nextBytes(kek);
+    javax.crypto.Cipher oaep = javax.crypto.Cipher.getInstance("RSA/ECB/OAEPPadding");
+    oaep.init(javax.crypto.Cipher.ENCRYPT_MODE, rsa, new javax.crypto.spec.OAEPParameterSpec("SHA-256", "MGF1",
+        java.security.spec.MGF1ParameterSpec.SHA256, javax.crypto.spec.PSource.PSpecified.DEFAULT));
+    byte[] head = oaep.doFinal(kek);
+    javax.crypto.Cipher kwp = javax.crypto.Cipher.getInstance("AES/KWP/NoPadding");
+    kwp.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(kek, "AES"));
+    byte[] tail = kwp.doFinal(key);
+    byte[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+    System.arraycopy(tail, 0, all, head.length, tail.length);
+    return Base64.getEncoder().encodeToString(all);
+  }
+
+  @Test
+  @DisplayName("bring your own key: import key as PEM and JWK, CKM_RSA_AES_KEY_WRAP import, wrong length refused, nothing wrapped in the audit")
+  void importKey() throws Exception {
+    HttpResponse<String> pem = node.get("/v1/keys/import-key");
+    assertThat(pem.statusCode()).as(pem.body()).isEqualTo(200);
+    assertThat(pem.body()).startsWith("-----BEGIN PUBLIC KEY-----\n");
+    assertThat(node.get("/v1/keys/import-key?format=pem").body()).isEqualTo(pem.body()); // made once, then kept
+    JsonNode jwk = ok(node.get("/v1/keys/import-key?format=jwk"), 200);
+    assertThat(jwk.get("kty").asText()).isEqualTo("RSA");
+    assertThat(jwk.get("alg").asText()).isEqualTo("RSA-OAEP-256");
+    assertThat(Base64.getUrlDecoder().decode(jwk.get("n").asText())).hasSize(384);
+    assertProblem(node.get("/v1/keys/import-key?format=der"), 400, "urn:custos:problem:invalid-input");
+
+    byte[] material = new byte[32];
+    new java.security.SecureRandom().nextBytes(material);
+    String wrapped = wrapForImport(pem.body(), material);
+    JsonNode key = ok(post("/v1/keys/import", Map.of("name", "byok", "purpose", "encrypt", "algorithm", "aes-256-gcm",
+        "owner", "alice", "wrapped", wrapped, "rotate_every", "90d")), 201);
+    assertThat(key.get("origin").asText()).isEqualTo("imported");
+    assertThat(key.get("rotate_every").asText()).isEqualTo("90d");
+    String ct = ok(post("/v1/keys/byok/encrypt", Map.of("plaintext", b64("imported"))), 200).get("ciphertext").asText();
+    assertThat(ok(post("/v1/keys/byok/decrypt", Map.of("ciphertext", ct)), 200).get("plaintext").asText())
+        .isEqualTo(b64("imported"));
+    // The stored material is the very key that was wrapped.
+    assertThat(material("byok")).isEqualTo(material);
+    JsonNode row = ok(node.get("/v1/keys"), 200).get("keys").get(0);
+    assertThat(row.get("origin").asText()).isEqualTo("imported");
+
+    // Material of the wrong length for the algorithm: a clear 400, and no key.
+    HttpResponse<String> shortKey = post("/v1/keys/import", Map.of("name", "short", "purpose", "encrypt",
+        "algorithm", "aes-256-gcm", "owner", "alice", "wrapped", wrapForImport(pem.body(), new byte[16])));
+    assertProblem(shortKey, 400, "urn:custos:problem:invalid-input");
+    assertThat(JSON.readTree(shortKey.body()).get("detail").asText()).contains("32 bytes", "16");
+    assertProblem(node.get("/v1/keys/short"), 404, "urn:custos:problem:not-found");
+    assertProblem(post("/v1/keys/import", Map.of("name", "junk", "purpose", "encrypt", "algorithm", "aes-256-gcm",
+        "owner", "alice", "wrapped", "%%%")), 400, "urn:custos:problem:invalid-input");
+    assertProblem(post("/v1/keys/import", Map.of("name", "nowrap", "purpose", "encrypt", "algorithm", "aes-256-gcm",
+        "owner", "alice")), 400, "urn:custos:problem:invalid-input");
+    // A key may not take a name the API uses for its own paths.
+    HttpResponse<String> reserved = post("/v1/keys", Map.of("name", "import-key", "purpose", "encrypt",
+        "algorithm", "aes-256-gcm", "owner", "alice"));
+    assertProblem(reserved, 400, "urn:custos:problem:invalid-input");
+    assertThat(JSON.readTree(reserved.body()).get("detail").asText()).contains("reserved");
+
+    String audit = auditText();
+    assertThat(audit).contains("\"action\":\"kms.key.import\"", "\"action\":\"kms.key.import_key\"",
+        "\"resource\":\"kms/keys/byok\"", "\"wrapped_form\":\"rsa-aes-key-wrap\"");
+    assertThat(audit).doesNotContain(wrapped.substring(0, 40)).doesNotContain(wrapped.substring(520, 560));
+    for (String fragment : fragments(material)) {
+      assertThat(audit).doesNotContain(fragment);
+    }
+  }
+
   @Test
   @DisplayName("the OpenAPI document lists every key route, and its references resolve")
   void openApiCoversKeyRoutes() throws Exception {
@@ -427,7 +498,7 @@ class KeyRoutesTest {
     }
     assertThat(documented).isEqualTo(new HashSet<>(node.server.registeredRoutes()));
     assertThat(documented).contains("POST /v1/keys", "GET /v1/keys", "POST /v1/keys/{name}/encrypt",
-        "POST /v1/keys/restore", "GET /v1/keys/{name}/public");
+        "POST /v1/keys/restore", "GET /v1/keys/{name}/public", "GET /v1/keys/import-key", "POST /v1/keys/import");
     for (String ref : doc.findValuesAsText("$ref")) {
       assertThat(doc.at(ref.substring(1)).isMissingNode()).as(ref).isFalse();
     }
