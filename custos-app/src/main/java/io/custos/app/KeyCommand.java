@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
         KeyCommand.Destroy.class, KeyCommand.Encrypt.class, KeyCommand.Decrypt.class, KeyCommand.Rewrap.class,
         KeyCommand.DataKey.class, KeyCommand.Sign.class, KeyCommand.Verify.class, KeyCommand.MacCmd.class,
         KeyCommand.VerifyMac.class, KeyCommand.Wrap.class, KeyCommand.Unwrap.class, KeyCommand.Backup.class,
-        KeyCommand.Restore.class, KeyCommand.PublicKey.class})
+        KeyCommand.Restore.class, KeyCommand.PublicKey.class, KeyCommand.ImportPublicKey.class,
+        KeyCommand.Import.class})
 final class KeyCommand {
   /** The most one request may carry; larger data goes under a data key. */
   static final int MAX_INPUT = 1 << 20;
@@ -155,11 +156,8 @@ final class KeyCommand {
 
   // ---------------------------------------------------------------- lifecycle
 
-  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a key (its first version is made on the server).")
-  static final class Create implements Callable<Integer> {
-    @ParentCommand KeyCommand key;
-    @Spec CommandSpec spec;
-    @Parameters(paramLabel = "NAME", description = "[a-z0-9][a-z0-9._-]{0,63}; names are never reused.") String name;
+  /** What a new key is: the options of create and import. */
+  static final class SpecOptions {
     @Option(names = "--purpose", required = true, paramLabel = "PURPOSE", description = "encrypt, sign, wrap or mac.") String purpose;
     @Option(names = "--algorithm", required = true, paramLabel = "ALG",
         description = "aes-256-gcm, aes-256-kwp, hmac-sha256, hmac-sha384, ecdsa-p256, ecdsa-p384, ed25519, rsa-3072, "
@@ -173,8 +171,7 @@ final class KeyCommand {
     @Option(names = "--activate-at", paramLabel = "INSTANT", description = "Pre-activation until then.") String activateAt;
     @Option(names = "--ca", description = "A CA key: never backed up, escrowed or exported.") boolean ca;
 
-    @Override
-    public Integer call() throws IOException {
+    ObjectNode body(String name) {
       ObjectNode body = Output.JSON_MAPPER.createObjectNode();
       body.put("name", name);
       body.put("purpose", purpose);
@@ -199,7 +196,66 @@ final class KeyCommand {
       if (ca) {
         body.put("ca", true);
       }
-      printKey(key.root.output, spec, post("/v1/keys", body));
+      return body;
+    }
+  }
+
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a key (its first version is made on the server).")
+  static final class Create implements Callable<Integer> {
+    @ParentCommand KeyCommand key;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "NAME", description = "[a-z0-9][a-z0-9._-]{0,63}; names are never reused.") String name;
+    @Mixin SpecOptions options = new SpecOptions();
+
+    @Override
+    public Integer call() throws IOException {
+      printKey(key.root.output, spec, post("/v1/keys", options.body(name)));
+      return 0;
+    }
+  }
+
+  @Command(name = "import-key", mixinStandardHelpOptions = true,
+      description = {"The instance's RSA-3072 import public key (PEM, or --format jwk). Wrap a key to it as PKCS #11",
+          "CKM_RSA_AES_KEY_WRAP (RSA-OAEP-SHA-256 of a one-time AES-256 key, then AES-KWP of the key under it)",
+          "to import it with `custos key import`."})
+  static final class ImportPublicKey implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Option(names = "--format", defaultValue = "pem", paramLabel = "pem|jwk", description = "Default pem.") String format;
+
+    @Override
+    public Integer call() throws IOException {
+      if (!format.equals("pem") && !format.equals("jwk")) {
+        throw new UsageFailure("--format must be pem or jwk");
+      }
+      try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+        byte[] body = client.ok(client.get("/v1/keys/import-key?format=" + format));
+        PrintWriter out = spec.commandLine().getOut();
+        if (format.equals("jwk")) {
+          Output.printJson(out, Output.JSON_MAPPER.readTree(body));
+        } else {
+          out.print(new String(body, StandardCharsets.US_ASCII));
+        }
+        out.flush();
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "import", mixinStandardHelpOptions = true,
+      description = {"Import a symmetric key (bring your own key): the key wrapped to the import key (base64, from",
+          "--wrapped FILE or stdin), or custos:v1: text of a wrap key this instance holds. The key is marked imported."})
+  static final class Import implements Callable<Integer> {
+    @ParentCommand KeyCommand key;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "NAME", description = "[a-z0-9][a-z0-9._-]{0,63}; names are never reused.") String name;
+    @Mixin SpecOptions options = new SpecOptions();
+    @Option(names = "--wrapped", paramLabel = "FILE", description = "The wrapped key (default: stdin).") Path wrapped;
+
+    @Override
+    public Integer call() throws IOException {
+      ObjectNode body = options.body(name);
+      body.put("wrapped", textInput(null, wrapped, "wrapped key"));
+      printKey(key.root.output, spec, post("/v1/keys/import", body));
       return 0;
     }
   }
