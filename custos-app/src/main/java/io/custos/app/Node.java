@@ -98,8 +98,8 @@ final class Node implements AutoCloseable {
       ServerSettings settings = new ServerSettings(config.listen().host(), config.listen().port(), tls, dev,
           config.maxRequestBytes(), config.idleTimeout(), ServerSettings.DEFAULT_STOP_TIMEOUT);
       AccessGate gate = dev ? AccessGate.devMode() : AccessGate.closed();
-      KeyManager keys = new KeyManager(storage.records(), seal::barrier, crypto,
-          AsymmetricProviders.select(config.kmsProvider()),
+      io.custos.crypto.AsymmetricProvider asymmetric = AsymmetricProviders.select(config.kmsProvider());
+      KeyManager keys = new KeyManager(storage.records(), seal::barrier, crypto, asymmetric,
           config.kmsApprovedAlgorithms().isEmpty() ? AlgorithmPolicy.defaults()
               : AlgorithmPolicy.only(config.kmsApprovedAlgorithms()),
           gate, java.time.Clock.systemUTC());
@@ -126,7 +126,7 @@ final class Node implements AutoCloseable {
         devInit = Optional.of(init);
       }
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
-          List.of(SealRoutes.module(seal, audit, gate, dev), AuditRoutes.module(audit, keyring, gate, dev),
+          List.of(SealRoutes.module(seal, audit, gate, dev, crypto, asymmetric), AuditRoutes.module(audit, keyring, gate, dev),
               KeyRoutes.module(keys, audit, gate, dev)), metrics);
       return new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
     } catch (RuntimeException e) {

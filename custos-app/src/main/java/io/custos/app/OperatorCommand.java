@@ -33,13 +33,46 @@ final class OperatorCommand {
   @ParentCommand CustosCommand root;
 
   static void printStatus(OperatorCommand op, CommandSpec spec, JsonNode s) {
-    op.root.output.keyValues(spec.commandLine().getOut(), s, List.of(
+    List<Map.Entry<String, String>> rows = new java.util.ArrayList<>(List.of(
         Map.entry("Initialized", s.path("initialized").asText()),
         Map.entry("Sealed", s.path("sealed").asText()),
         Map.entry("Threshold", s.path("t").asText()),
         Map.entry("Shares", s.path("n").asText()),
         Map.entry("Unseal progress", s.path("progress").asText() + "/" + s.path("t").asText()),
         Map.entry("Barrier", s.path("barrier").asText())));
+    List<Map.Entry<String, String>> crypto = cryptoRows(s.path("crypto"));
+    java.io.PrintWriter out = spec.commandLine().getOut();
+    if (op.root.output == Output.CSV) {
+      crypto.forEach(c -> rows.add(Map.entry("Crypto: " + c.getKey(), c.getValue())));
+    }
+    op.root.output.keyValues(out, s, rows);
+    if (op.root.output == Output.TABLE && !crypto.isEmpty()) {
+      // SS-002: which module performs and protects what.
+      out.println();
+      out.println("Crypto modules");
+      int width = crypto.stream().mapToInt(c -> c.getKey().length()).max().orElse(0);
+      crypto.forEach(c -> out.printf("  %-" + width + "s  %s%n", c.getKey(), c.getValue()));
+      out.flush();
+    }
+  }
+
+  /** The status's {@code crypto} object as rows; asymmetric key types grouped by who performs them. */
+  static List<Map.Entry<String, String>> cryptoRows(JsonNode c) {
+    if (!c.isObject()) {
+      return List.of();
+    }
+    List<Map.Entry<String, String>> rows = new java.util.ArrayList<>();
+    rows.add(Map.entry("Random numbers", c.path("drbg").asText()));
+    rows.add(Map.entry("Barrier", c.path("barrier").asText()));
+    rows.add(Map.entry("Key generation", c.path("key_generation").asText()));
+    rows.add(Map.entry("Symmetric keys", c.path("symmetric").asText()));
+    Map<String, List<String>> byPerformer = new java.util.LinkedHashMap<>();
+    c.path("asymmetric").fields().forEachRemaining(e ->
+        byPerformer.computeIfAbsent(e.getValue().asText(), k -> new java.util.ArrayList<>()).add(e.getKey()));
+    byPerformer.forEach((performer, types) ->
+        rows.add(Map.entry("Asymmetric keys", performer + ": " + String.join(", ", types))));
+    rows.add(Map.entry("Asymmetric provider", c.path("provider").asText()));
+    return rows;
   }
 
   /** The largest key file read: a PEM certificate chain or key is far smaller. */

@@ -218,7 +218,21 @@ class OperatorProcessIT {
       assertThat(JSON.readTree(out).get("sealed").asBoolean()).isFalse();
 
       CustosProcess health = CustosProcess.run(env, "operator", "status", "--output", "json");
-      assertThat(JSON.readTree(health.stdout()).get("sealed").asBoolean()).isFalse();
+      JsonNode status = JSON.readTree(health.stdout());
+      assertThat(status.get("sealed").asBoolean()).isFalse();
+      // SS-002: which module performs and protects what.
+      JsonNode crypto = status.get("crypto");
+      for (String field : List.of("drbg", "barrier", "key_generation", "symmetric", "asymmetric", "provider")) {
+        assertThat(crypto.has(field)).as(field).isTrue();
+      }
+      assertThat(crypto.get("drbg").asText()).contains("Bouncy Castle FIPS", "HMAC_DRBG SHA-512");
+      assertThat(crypto.get("barrier").asText()).contains("AES-256-GCM", "Bouncy Castle FIPS");
+      assertThat(crypto.get("symmetric").asText()).contains("Bouncy Castle FIPS");
+      assertThat(crypto.get("asymmetric").get("rsa-3072").asText()).containsAnyOf("AWS-LC", "JDK");
+      assertThat(crypto.get("asymmetric").get("ml-dsa-65").asText()).containsAnyOf("AWS-LC", "JDK");
+      CustosProcess text = CustosProcess.run(env, "operator", "status");
+      assertThat(text.exit()).as(text.stderr()).isZero();
+      assertThat(text.stdout()).contains("Crypto modules", "Random numbers", "Bouncy Castle FIPS", "Asymmetric keys");
       assertThat(server.terminate()).isZero();
     }
 

@@ -3,6 +3,9 @@ package io.custos.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.custos.access.AccessGate;
 import io.custos.audit.AuditLog;
+import io.custos.crypto.AsymmetricProvider;
+import io.custos.crypto.AsymmetricProviders;
+import io.custos.crypto.CryptoModule;
 import io.custos.crypto.CustodianEnvelope;
 import io.custos.failure.InvalidInputException;
 import io.custos.seal.Seal;
@@ -25,15 +28,43 @@ public final class SealRoutes implements RouteModule {
   private final Seal seal;
   private final AuditLog log;
   private final AuditedCall call;
+  private final Optional<Map<String, Object>> crypto;
 
-  private SealRoutes(Seal seal, AuditLog log, AccessGate gate, boolean devMode) {
+  private SealRoutes(Seal seal, AuditLog log, AccessGate gate, boolean devMode, Optional<Map<String, Object>> crypto) {
     this.seal = seal;
     this.log = log;
     this.call = new AuditedCall(log, gate, devMode);
+    this.crypto = crypto;
   }
 
   public static RouteModule module(Seal seal, AuditLog log, AccessGate gate, boolean devMode) {
-    return new SealRoutes(seal, log, gate, devMode);
+    return new SealRoutes(seal, log, gate, devMode, Optional.empty());
+  }
+
+  /**
+   * The seal routes of a node whose status also says which cryptographic module performs and
+   * protects what (SS-002 11.1.1, 11.5.1): the validated module for random numbers, the barrier,
+   * key generation and symmetric keys; {@code provider} for each asymmetric key type.
+   */
+  public static RouteModule module(Seal seal, AuditLog log, AccessGate gate, boolean devMode, CryptoModule module,
+      AsymmetricProvider provider) {
+    return new SealRoutes(seal, log, gate, devMode, Optional.of(cryptoModules(module, provider)));
+  }
+
+  /** The {@code crypto} object of the seal status. */
+  static Map<String, Object> cryptoModules(CryptoModule module, AsymmetricProvider provider) {
+    String m = module.name();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("drbg", m + " HMAC_DRBG SHA-512 (NIST SP 800-90A)");
+    out.put("barrier", "AES-256-GCM (" + m + ")");
+    out.put("key_generation", m + " from its DRBG; ML-DSA and ML-KEM by the JDK's generators drawing on the same DRBG");
+    out.put("symmetric", "AES-256-GCM, AES-KWP, HMAC-SHA-256/384 (" + m + ")");
+    Map<String, Object> asymmetric = new LinkedHashMap<>();
+    AsymmetricProviders.performers(provider).forEach((type, performer) ->
+        asymmetric.put(type.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), performer));
+    out.put("asymmetric", asymmetric);
+    out.put("provider", provider.name());
+    return java.util.Collections.unmodifiableMap(out);
   }
 
   @Override
@@ -41,7 +72,9 @@ public final class SealRoutes implements RouteModule {
     r.schema("SealStatus", Map.of("type", "object", "properties", Map.of(
         "initialized", Map.of("type", "boolean"), "sealed", Map.of("type", "boolean"),
         "t", Map.of("type", "integer", "description", "threshold"), "n", Map.of("type", "integer"),
-        "progress", Map.of("type", "integer"), "state", Map.of("type", "string"))));
+        "progress", Map.of("type", "integer"), "state", Map.of("type", "string"),
+        "crypto", Map.of("type", "object", "description", "which module performs and protects what: drbg, barrier, "
+            + "key_generation, symmetric, asymmetric (per key type), provider"))));
     r.schema("InitRequest", Map.of("type", "object", "required", List.of("secret_shares", "secret_threshold"),
         "properties", Map.of("secret_shares", Map.of("type", "integer", "minimum", 1, "maximum", 16),
             "secret_threshold", Map.of("type", "integer", "minimum", 1, "maximum", 16),
@@ -88,6 +121,7 @@ public final class SealRoutes implements RouteModule {
     body.put("progress", s.progress());
     body.put("type", "shamir");
     body.put("barrier", s.keyringCipher());
+    crypto.ifPresent(c -> body.put("crypto", c));
     return body;
   }
 
