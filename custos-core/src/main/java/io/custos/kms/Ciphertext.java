@@ -54,6 +54,31 @@ public record Ciphertext(String keyName, int version, byte[] body) {
     return new Ciphertext(m.group(1), Integer.parseInt(m.group(2)), body);
   }
 
+  /**
+   * The key version a text names, read from its header alone (the body is not examined), or 0
+   * if the text is not of the form {@code custos:v1:<key>:<version>:…}. For records and audit
+   * events about texts this service has just made; use {@link #parse} for anything received.
+   */
+  public static int versionOf(String text) {
+    if (text == null || !text.startsWith(PREFIX)) {
+      return 0;
+    }
+    int nameEnd = text.indexOf(':', PREFIX.length());
+    int versionEnd = nameEnd < 0 ? -1 : text.indexOf(':', nameEnd + 1);
+    if (nameEnd <= PREFIX.length() || versionEnd < 0 || versionEnd - nameEnd - 1 > 9 || versionEnd == nameEnd + 1) {
+      return 0;
+    }
+    int version = 0;
+    for (int i = nameEnd + 1; i < versionEnd; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9' || (i == nameEnd + 1 && c == '0')) {
+        return 0;
+      }
+      version = version * 10 + (c - '0');
+    }
+    return version;
+  }
+
   @Override
   public String toString() {
     return PREFIX + keyName + ":" + version + ":…(" + body.length + " bytes)";

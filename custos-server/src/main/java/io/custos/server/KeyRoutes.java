@@ -487,11 +487,7 @@ public final class KeyRoutes implements RouteModule {
     final AtomicInteger failed = new AtomicInteger();
 
     void version(String text) {
-      try {
-        version.accumulateAndGet(Ciphertext.parse(text, "output").version(), Math::max);
-      } catch (InvalidInputException e) {
-        // not a ciphertext: no version to record
-      }
+      version.accumulateAndGet(Ciphertext.versionOf(text), Math::max); // 0: not a ciphertext, nothing to record
     }
   }
 
@@ -1021,11 +1017,7 @@ public final class KeyRoutes implements RouteModule {
   }
 
   private static int versionOf(String text) {
-    try {
-      return Ciphertext.parse(text, "text").version();
-    } catch (InvalidInputException e) {
-      return 0;
-    }
+    return Ciphertext.versionOf(text);
   }
 
   /** An instant ({@code 2030-01-01T00:00:00Z}) or a date ({@code 2030-01-01}, midnight UTC). */
