@@ -38,6 +38,7 @@ final class CustosProcess implements AutoCloseable {
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().keySet().removeIf(k -> k.startsWith("CUSTOS_"));
+    pb.environment().put("CUSTOS_TOKEN_FILE", "/nonexistent/custos-token"); // never a token the machine has lying around
     pb.environment().putAll(env);
     return new CustosProcess(pb.start());
   }
