@@ -30,11 +30,43 @@ final class ApiClient implements AutoCloseable {
   private final URI base;
   private final boolean customCa;
   private final HttpClient http;
+  private final java.util.Optional<String> token;
 
-  private ApiClient(URI base, boolean customCa, HttpClient http) {
+  private ApiClient(URI base, boolean customCa, HttpClient http, java.util.Optional<String> token) {
     this.base = base;
     this.customCa = customCa;
     this.http = http;
+    this.token = token;
+  }
+
+  /**
+   * The token to send: {@code CUSTOS_TOKEN}, else the one {@code custos login} stored in
+   * {@code CUSTOS_TOKEN_FILE} (default {@code ~/.custos/token}).
+   */
+  static java.util.Optional<String> token(Map<String, String> env) {
+    String t = env.get("CUSTOS_TOKEN");
+    if (t != null && !t.isBlank()) {
+      return java.util.Optional.of(t.trim());
+    }
+    Path file = tokenFile(env);
+    try {
+      if (Files.isRegularFile(file)) {
+        String stored = Files.readString(file).trim();
+        return stored.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(stored);
+      }
+    } catch (IOException e) {
+      throw new UsageFailure("cannot read the token file " + file + ": " + e.getMessage());
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** Where {@code custos login} keeps the CLI's token. */
+  static Path tokenFile(Map<String, String> env) {
+    String f = env.get("CUSTOS_TOKEN_FILE");
+    if (f != null && !f.isBlank()) {
+      return Path.of(f);
+    }
+    return Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".custos", "token");
   }
 
   static ApiClient fromEnvironment(Map<String, String> env) {
@@ -45,7 +77,7 @@ final class ApiClient implements AutoCloseable {
     if (custom) {
       b.sslContext(trusting(Path.of(caCert)));
     }
-    return new ApiClient(addr, custom, b.build());
+    return new ApiClient(addr, custom, b.build(), token(env));
   }
 
   URI base() {
@@ -59,6 +91,10 @@ final class ApiClient implements AutoCloseable {
   HttpResponse<byte[]> postJson(String path, byte[] body) {
     return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  HttpResponse<byte[]> delete(String path) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).DELETE());
   }
 
   HttpResponse<byte[]> put(String path, byte[] body) {
@@ -86,6 +122,7 @@ final class ApiClient implements AutoCloseable {
 
   private HttpResponse<byte[]> send(HttpRequest.Builder b) {
     try {
+      token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
       return http.send(b.header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (ConnectException e) {
       throw new ClientFailure("cannot reach Custos at " + base + ": connection refused");

@@ -1,5 +1,6 @@
 package io.custos.app;
 
+import io.custos.access.AccessControl;
 import io.custos.access.AccessGate;
 import io.custos.app.config.CustosConfig;
 import io.custos.audit.AuditDraft;
@@ -97,7 +98,14 @@ final class Node implements AutoCloseable {
       Optional<ServerSettings.Tls> tls = config.tlsCert().map(c -> new ServerSettings.Tls(c, config.tlsKey().orElseThrow()));
       ServerSettings settings = new ServerSettings(config.listen().host(), config.listen().port(), tls, dev,
           config.maxRequestBytes(), config.idleTimeout(), ServerSettings.DEFAULT_STOP_TIMEOUT);
-      AccessGate gate = dev ? AccessGate.devMode() : AccessGate.closed();
+      AccessControl access = new AccessControl(storage.records(), seal::barrier, crypto, java.time.Clock.systemUTC());
+      for (String type : List.of(AccessControl.PRINCIPAL_TYPE, AccessControl.POLICY_TYPE, AccessControl.TOKEN_TYPE,
+          AccessControl.TOKEN_ACCESSOR_TYPE, AccessControl.TOKEN_KEY_TYPE)) {
+        seal.registerSealedType(type);
+      }
+      seal.onSeal(access::wipe);
+      // A dev server lets requests without credentials act as the dev root; presented credentials count as usual.
+      AccessGate gate = dev ? AccessGate.devMode(access) : access;
       io.custos.crypto.AsymmetricProvider asymmetric = AsymmetricProviders.select(config.kmsProvider());
       KeyManager keys = new KeyManager(storage.records(), seal::barrier, crypto, asymmetric,
           config.kmsApprovedAlgorithms().isEmpty() ? AlgorithmPolicy.defaults()
@@ -127,7 +135,7 @@ final class Node implements AutoCloseable {
       }
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
           List.of(SealRoutes.module(seal, audit, gate, dev, crypto, asymmetric), AuditRoutes.module(audit, keyring, gate, dev),
-              KeyRoutes.module(keys, audit, gate, dev)), metrics);
+              KeyRoutes.module(keys, audit, gate, dev)), metrics, access);
       return new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
     } catch (RuntimeException e) {
       closeAll(opened.reversed());

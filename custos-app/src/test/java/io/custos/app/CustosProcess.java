@@ -38,6 +38,7 @@ final class CustosProcess implements AutoCloseable {
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().keySet().removeIf(k -> k.startsWith("CUSTOS_"));
+    pb.environment().put("CUSTOS_TOKEN_FILE", "/nonexistent/custos-token"); // never a token the machine has lying around
     pb.environment().putAll(env);
     return new CustosProcess(pb.start());
   }
@@ -80,6 +81,9 @@ final class CustosProcess implements AutoCloseable {
       return String.join("\n", err);
     }
   }
+
+  /** How long a node may take to start: generous, because test machines are shared and slow. */
+  static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
   /** Waits until a line on the given stream matches; fails if the process dies first. */
   String await(List<String> stream, Predicate<String> match, Duration timeout) throws InterruptedException {

@@ -24,7 +24,7 @@ class OperatorProcessIT {
   }
 
   private static Map<String, String> env(CustosProcess server, Path cert) throws Exception {
-    String line = server.await(server.err, l -> l.contains("listening on https://"), Duration.ofSeconds(30));
+    String line = server.await(server.err, l -> l.contains("listening on https://"), CustosProcess.START_TIMEOUT);
     return Map.of("CUSTOS_ADDR", line.substring(line.indexOf("https://")).trim(), "CUSTOS_CACERT", cert.toString());
   }
 
@@ -82,10 +82,19 @@ class OperatorProcessIT {
       CustosProcess health = CustosProcess.run(env, "status", "--output", "json");
       assertThat(JSON.readTree(health.stdout()).get("state").asText()).isEqualTo("unsealed");
 
-      // Sealing needs operator:seal, and no access policies exist yet: denied, naming the control.
+      // Sealing needs operator:seal: refused without credentials or with a forged token, allowed to the root token.
       CustosProcess seal = CustosProcess.run(env, "operator", "seal");
       assertThat(seal.exit()).isEqualTo(1);
-      assertThat(seal.stderr()).contains("HTTP 403", "SS-002 11.3.5");
+      assertThat(seal.stderr()).contains("HTTP 401", "missing, invalid, expired or revoked credentials");
+      Map<String, String> forged = new java.util.HashMap<>(env);
+      forged.put("CUSTOS_TOKEN", "cus." + "A".repeat(43));
+      assertThat(CustosProcess.run(forged, "operator", "seal").stderr()).contains("HTTP 401");
+      Map<String, String> root = new java.util.HashMap<>(env);
+      root.put("CUSTOS_TOKEN", rootToken);
+      CustosProcess sealed = CustosProcess.run(root, "operator", "seal");
+      assertThat(sealed.exit()).as(sealed.stderr()).isZero();
+      assertThat(JSON.readTree(CustosProcess.run(env, "operator", "status", "--output", "json").stdout())
+          .get("sealed").asBoolean()).isTrue();
       assertThat(server.terminate()).isZero();
     }
 

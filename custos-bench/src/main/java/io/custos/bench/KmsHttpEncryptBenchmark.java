@@ -105,7 +105,7 @@ public class KmsHttpEncryptBenchmark {
 
   private static HttpRequest json(URI uri, String body) {
     return HttpRequest.newBuilder(uri).header("Content-Type", "application/json").header("Accept", "application/json")
-        .header("Authorization", "Bearer " + ROOT_TOKEN).header("X-Vault-Token", ROOT_TOKEN)
+        .header("Authorization", "Bearer " + ROOT_TOKEN)
         .POST(HttpRequest.BodyPublishers.ofString(body)).build();
   }
 

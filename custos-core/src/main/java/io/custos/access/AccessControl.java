@@ -31,9 +31,12 @@ import java.util.function.Supplier;
  * <p>The root token from {@code operator init} authenticates principal {@code root}, which holds
  * every capability; it exists for bootstrap and can be revoked like any token.
  */
-public final class AccessControl implements AccessGate {
+public final class AccessControl implements AccessGate, Authenticator {
   public static final String PRINCIPAL_TYPE = "access.principal";
   public static final String POLICY_TYPE = "access.policy";
+  public static final String TOKEN_TYPE = Tokens.TYPE;
+  public static final String TOKEN_ACCESSOR_TYPE = Tokens.ACCESSOR_TYPE;
+  public static final String TOKEN_KEY_TYPE = Tokens.KEY_TYPE;
   static final String ROOT_TOKEN_TYPE = "auth.root-token";
   public static final String ROOT = "root";
   private static final Policy ROOT_POLICY = new Policy("root", 1, "every capability (bootstrap)",
@@ -267,6 +270,16 @@ public final class AccessControl implements AccessGate {
     String hash = HexFormat.of().formatHex(sha256(spki));
     return principalForCertificate(hash).filter(p -> !p.disabled())
         .map(p -> new Caller(p.id(), "mtls", clientAddress, requestId));
+  }
+
+  @Override
+  public Optional<Caller> token(String token, String clientAddress, String requestId) {
+    return authenticateToken(token, clientAddress, requestId);
+  }
+
+  @Override
+  public Optional<Caller> certificate(byte[] spki, String clientAddress, String requestId) {
+    return authenticateCertificate(spki, clientAddress, requestId);
   }
 
   // ---------------------------------------------------------------- authorisation

@@ -17,6 +17,16 @@ public interface AccessGate {
   }
 
   /**
+   * Development servers: the dev root (requests without credentials) may do everything;
+   * callers who presented credentials are decided by {@code real}.
+   */
+  static AccessGate devMode(AccessGate real) {
+    return (caller, capability, resource) -> caller.authMethod().equals("dev-mode")
+        ? new Decision.Allow("dev-mode root")
+        : real.check(caller, capability, resource);
+  }
+
+  /**
    * Until principals and policies are configured: nothing protected is allowed. The audit
    * log then stays readable offline ({@code custos audit export --data-dir}).
    */

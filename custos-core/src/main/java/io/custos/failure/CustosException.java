@@ -11,7 +11,8 @@ import java.util.Optional;
  */
 public abstract sealed class CustosException extends RuntimeException
     permits InvalidInputException, NotFoundException, ConflictException,
-        ControlViolationException, PermissionDeniedException, UnavailableException, StorageException {
+        ControlViolationException, PermissionDeniedException, UnauthenticatedException, UnavailableException,
+        StorageException {
 
   private final String code;
 

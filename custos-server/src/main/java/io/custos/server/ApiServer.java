@@ -52,7 +52,14 @@ public final class ApiServer implements AutoCloseable {
   /** Starts the server; {@code metrics} gains the HTTP metrics and is served at {@code /metrics}. */
   public static ApiServer start(ServerSettings settings, String version, SystemHealth health,
       List<RouteModule> modules, Metrics metrics) {
+    return start(settings, version, health, modules, metrics, io.custos.access.Authenticator.none());
+  }
+
+  /** Starts the server; requests' credentials are checked by {@code authenticator}. */
+  public static ApiServer start(ServerSettings settings, String version, SystemHealth health,
+      List<RouteModule> modules, Metrics metrics, io.custos.access.Authenticator authenticator) {
     Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(authenticator, "authenticator");
     checkSettings(settings);
     Optional<SslContextFactory.Server> ssl = settings.tls().map(TlsConnector::contextFactory);
 
@@ -105,6 +112,7 @@ public final class ApiServer implements AutoCloseable {
       cfg.routes.before(ctx -> {
         RequestIds.assign(ctx);
         ctx.attribute(MAX_BODY_ATTR, settings.maxRequestBytes());
+        ctx.attribute(Authentication.AUTHENTICATOR, authenticator);
         long declared = ctx.req().getContentLengthLong();
         if (declared > settings.maxRequestBytes()) {
           throw new HttpResponseException(413, "request body too large");

@@ -8,6 +8,7 @@ import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditLog;
 import io.custos.failure.CustosException;
 import io.custos.failure.PermissionDeniedException;
+import io.custos.failure.UnauthenticatedException;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,11 +31,24 @@ final class AuditedCall {
     this.devMode = devMode;
   }
 
+  /**
+   * The authenticated caller (see {@link Authentication}); credentials that do not
+   * authenticate are recorded as a denied {@code auth.login} and refused with 401.
+   */
   Caller caller(Context ctx) {
-    return devMode
-        ? new Caller("dev-root", "dev-mode", ctx.ip(), RequestIds.of(ctx))
-        : Caller.anonymous(ctx.ip(), RequestIds.of(ctx));
+    try {
+      return Authentication.of(ctx, devMode);
+    } catch (UnauthenticatedException e) {
+      if (ctx.attribute(AUTH_FAILURE_RECORDED) == null) {
+        ctx.attribute(AUTH_FAILURE_RECORDED, Boolean.TRUE);
+        log.record(AuditDraft.denied(RequestIds.of(ctx), new AuditEvent.Principal("anonymous", "none"), "auth.login",
+            ctx.method().name() + " " + ctx.path(), Optional.empty(), ctx.ip(), Map.of("reason", "credentials refused")));
+      }
+      throw e;
+    }
   }
+
+  private static final String AUTH_FAILURE_RECORDED = "custos.auth-failure-recorded";
 
   /**
    * Runs {@code perform} if {@code capability} is granted (or {@code null}: the route needs
@@ -54,13 +68,26 @@ final class AuditedCall {
    */
   void run(Context ctx, Optional<String> capability, String grantResource, String action, String resource,
       Map<String, String> params, Supplier<Runnable> perform) {
-    Caller caller = caller(ctx);
+    Caller caller;
+    try {
+      caller = caller(ctx);
+    } catch (UnauthenticatedException | io.custos.failure.UnavailableException e) {
+      if (capability.isPresent()) {
+        throw e;
+      }
+      // Routes that need no grant (init, unseal) work whatever credentials come along.
+      caller = Caller.anonymous(ctx.ip(), RequestIds.of(ctx));
+    }
+    Caller who0 = caller;
     AuditEvent.Principal who = new AuditEvent.Principal(caller.principalId(), caller.authMethod());
-    Decision decision = capability.map(c -> gate.check(caller, c, grantResource))
+    Decision decision = capability.map(c -> gate.check(who0, c, grantResource))
         .orElse(new Decision.Allow("no grant needed"));
     switch (decision) {
       case Decision.Deny deny -> {
         log.record(AuditDraft.denied(caller.requestId(), who, action, resource, deny.control(), caller.clientAddress(), params));
+        if (caller.principalId().equals("anonymous")) {
+          throw new UnauthenticatedException();
+        }
         throw new PermissionDeniedException(deny.control().map(c -> c + ": ").orElse("") + deny.reason());
       }
       case Decision.Allow allow -> {

@@ -25,6 +25,7 @@ final class Problems {
       case InvalidInputException x -> 400;
       case ControlViolationException x -> 403;
       case PermissionDeniedException x -> 403;
+      case io.custos.failure.UnauthenticatedException x -> 401;
       case NotFoundException x -> 404;
       case ConflictException x -> 409;
       case UnavailableException x -> 503;
@@ -34,6 +35,9 @@ final class Problems {
 
   static void custos(CustosException e, Context ctx) {
     int status = statusOf(e);
+    if (status == 401) {
+      ctx.header("WWW-Authenticate", "Bearer realm=\"custos\"");
+    }
     if (e instanceof StorageException) {
       LOG.error("storage failure: {}", e.getMessage());
     }

@@ -1,0 +1,82 @@
+package io.custos.server;
+
+import io.custos.access.Authenticator;
+import io.custos.access.Caller;
+import io.custos.failure.UnauthenticatedException;
+import io.javalin.http.Context;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+
+/**
+ * Who sent a request. A bearer token ({@code Authorization: Bearer …}, or {@code X-Custos-Token}
+ * for Vault-style clients) or a client certificate bound to a principal authenticates it;
+ * presented credentials that do not authenticate are refused with 401 and one message that
+ * does not say why. Without credentials a request is anonymous — on a dev server, the dev root.
+ * The answer is worked out once per request, when a route first asks.
+ */
+final class Authentication {
+  static final String AUTHENTICATOR = "custos.authenticator";
+  private static final String RESULT = "custos.caller";
+  private static final int MAX_TOKEN = 256;
+
+  private Authentication() {}
+
+  static Caller of(Context ctx, boolean devMode) {
+    Object cached = ctx.attribute(RESULT);
+    if (cached instanceof Caller c) {
+      return c;
+    }
+    if (cached instanceof UnauthenticatedException e) {
+      throw e;
+    }
+    Authenticator authenticator = ctx.attribute(AUTHENTICATOR);
+    if (authenticator == null) {
+      authenticator = Authenticator.none();
+    }
+    String address = ctx.ip();
+    String requestId = RequestIds.of(ctx);
+    Optional<String> token = token(ctx);
+    Optional<Caller> caller;
+    if (token.isPresent()) {
+      caller = token.get().length() > MAX_TOKEN ? Optional.empty() : authenticator.token(token.get(), address, requestId);
+    } else {
+      Optional<X509Certificate> cert = clientCertificate(ctx);
+      if (cert.isPresent()) {
+        caller = authenticator.certificate(cert.get().getPublicKey().getEncoded(), address, requestId);
+      } else {
+        Caller none = devMode ? new Caller("dev-root", "dev-mode", address, requestId) : Caller.anonymous(address, requestId);
+        ctx.attribute(RESULT, none);
+        return none;
+      }
+    }
+    if (caller.isEmpty()) {
+      UnauthenticatedException e = new UnauthenticatedException();
+      ctx.attribute(RESULT, e);
+      throw e;
+    }
+    ctx.attribute(RESULT, caller.get());
+    return caller.get();
+  }
+
+  /** Whether the request presented any credentials at all. */
+  static boolean presented(Context ctx) {
+    return token(ctx).isPresent() || clientCertificate(ctx).isPresent();
+  }
+
+  private static Optional<String> token(Context ctx) {
+    String auth = ctx.header("Authorization");
+    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Optional.of(auth.substring(7).trim());
+    }
+    String custos = ctx.header("X-Custos-Token");
+    return custos == null || custos.isBlank() ? Optional.empty() : Optional.of(custos.trim());
+  }
+
+  private static Optional<X509Certificate> clientCertificate(Context ctx) {
+    Object chain = ctx.req().getAttribute("jakarta.servlet.request.X509Certificate");
+    if (chain instanceof X509Certificate[] certs && certs.length > 0) {
+      return Optional.of(certs[0]);
+    }
+    return Optional.empty();
+  }
+}
