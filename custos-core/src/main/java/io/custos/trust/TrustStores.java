@@ -325,6 +325,11 @@ public final class TrustStores {
     }
   }
 
+  /** Whether {@code name} is a valid store name ({@code [a-z0-9][a-z0-9._-]{0,63}}). */
+  public static boolean validName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
+
   private static void checkName(String name) {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new InvalidInputException("a trust store name must match [a-z0-9][a-z0-9._-]{0,63}");
