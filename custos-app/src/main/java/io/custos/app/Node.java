@@ -10,6 +10,7 @@ import io.custos.audit.AuditLog;
 import io.custos.monitor.AnomalyDetector;
 import io.custos.monitor.AuditMonitor;
 import io.custos.monitor.KekAuthorisations;
+import io.custos.server.AccessRoutes;
 import io.custos.server.ApiServer;
 import io.custos.server.AuditRoutes;
 import io.custos.server.KeyRoutes;
@@ -135,7 +136,7 @@ final class Node implements AutoCloseable {
       }
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
           List.of(SealRoutes.module(seal, audit, gate, dev), AuditRoutes.module(audit, keyring, gate, dev),
-              KeyRoutes.module(keys, audit, gate, dev)), metrics, access);
+              KeyRoutes.module(keys, audit, gate, dev), AccessRoutes.module(access, audit, gate, dev)), metrics, access);
       return new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
     } catch (RuntimeException e) {
       closeAll(opened.reversed());
@@ -206,6 +207,11 @@ final class Node implements AutoCloseable {
   /** Dev mode on a fresh store: the one unseal share and the root token it was initialised with. */
   Optional<Seal.InitResult> devInit() {
     return devInit;
+  }
+
+  /** "METHOD /path" of every route the API serves. */
+  List<String> registeredRoutes() {
+    return server.registeredRoutes();
   }
 
   io.custos.system.SystemState sealState() {
