@@ -11,12 +11,16 @@ import picocli.CommandLine.ScopeType;
     versionProvider = VersionInfo.class,
     description = "PKI, key management and container supply chain, enforcing SS-002 and SS-011.",
     subcommands = {ServerCommand.class, StatusCommand.class, OperatorCommand.class, KeyCommand.class, AuditCommand.class, CompletionCommand.class,
+        PrincipalCommand.class, TokenCommand.class, LoginCommand.class, LoginCommand.Logout.class, PolicyCommand.class,
+        AccessCommand.class,
         picocli.CommandLine.HelpCommand.class},
     footer = {"", "Environment:",
         "  CUSTOS_ADDR     server address for client commands",
         "                  (default http://127.0.0.1:8200)",
         "  CUSTOS_CACERT   PEM file of the CA certificate to trust for CUSTOS_ADDR",
         "  CUSTOS_CONFIG   configuration file for `custos server` (same as --config)",
+        "  CUSTOS_TOKEN    token for client commands (else the one `custos login` stored)",
+        "  CUSTOS_TOKEN_FILE  where `custos login` stores it (default ~/.custos/token)",
         "", "Exit codes: 0 ok, 1 operation failed, 2 usage or configuration error."})
 final class CustosCommand {
   @Option(names = "--output", scope = ScopeType.INHERIT, paramLabel = "FORMAT",
