@@ -80,6 +80,12 @@ final class ApiClient implements AutoCloseable {
     return new ApiClient(addr, custom, b.build(), token(env));
   }
 
+  /** As {@link #fromEnvironment}, but sending {@code token} whatever the environment holds (login). */
+  static ApiClient withToken(Map<String, String> env, String token) {
+    ApiClient c = fromEnvironment(env);
+    return new ApiClient(c.base, c.customCa, c.http, java.util.Optional.of(token));
+  }
+
   URI base() {
     return base;
   }
@@ -104,6 +110,12 @@ final class ApiClient implements AutoCloseable {
       b.header("Content-Type", "application/json");
     }
     return send(b);
+  }
+
+  /** PUT of a text body with its content type (policy documents in YAML or JSON). */
+  HttpResponse<byte[]> putText(String path, byte[] body, String contentType) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).header("Content-Type", contentType)
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
   }
 
   /** The body of a 2xx answer; anything else becomes a ClientFailure quoting the problem's detail. */

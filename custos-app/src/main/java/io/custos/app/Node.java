@@ -10,6 +10,7 @@ import io.custos.audit.AuditLog;
 import io.custos.monitor.AnomalyDetector;
 import io.custos.monitor.AuditMonitor;
 import io.custos.monitor.KekAuthorisations;
+import io.custos.server.AccessRoutes;
 import io.custos.server.ApiServer;
 import io.custos.server.AuditRoutes;
 import io.custos.server.KeyRoutes;
@@ -144,7 +145,7 @@ final class Node implements AutoCloseable {
       }
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
           List.of(SealRoutes.module(seal, audit, gate, dev), AuditRoutes.module(audit, keyring, gate, dev),
-              KeyRoutes.module(keys, audit, gate, dev),
+              KeyRoutes.module(keys, audit, gate, dev), AccessRoutes.module(access, audit, gate, dev),
               io.custos.server.TrustRoutes.module(trust, audit, gate, dev),
               io.custos.server.TotpRoutes.module(secondFactors, audit, gate, dev)),
           metrics, new io.custos.trust.ClientCertificates(access, trust));
@@ -218,6 +219,11 @@ final class Node implements AutoCloseable {
   /** Dev mode on a fresh store: the one unseal share and the root token it was initialised with. */
   Optional<Seal.InitResult> devInit() {
     return devInit;
+  }
+
+  /** "METHOD /path" of every route the API serves. */
+  List<String> registeredRoutes() {
+    return server.registeredRoutes();
   }
 
   io.custos.system.SystemState sealState() {

@@ -63,6 +63,11 @@ final class Authentication {
     return token(ctx).isPresent() || clientCertificate(ctx).isPresent();
   }
 
+  /** The bearer token the request presented, if any: for routes about the caller's own token. */
+  static Optional<String> presentedToken(Context ctx) {
+    return token(ctx);
+  }
+
   static Optional<String> token(Context ctx) {
     String auth = ctx.header("Authorization");
     if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
