@@ -2,6 +2,7 @@ package io.custos.app;
 
 import io.custos.access.AccessControl;
 import io.custos.access.AccessGate;
+import io.custos.access.Approvals;
 import io.custos.app.config.CustosConfig;
 import io.custos.audit.AuditDraft;
 import io.custos.audit.AuditEvent;
@@ -11,6 +12,7 @@ import io.custos.monitor.AnomalyDetector;
 import io.custos.monitor.AuditMonitor;
 import io.custos.monitor.KekAuthorisations;
 import io.custos.server.ApiServer;
+import io.custos.server.ApprovalRoutes;
 import io.custos.server.AuditRoutes;
 import io.custos.server.KeyRoutes;
 import io.custos.crypto.AsymmetricProviders;
@@ -105,13 +107,23 @@ final class Node implements AutoCloseable {
       }
       seal.onSeal(access::wipe);
       // A dev server lets requests without credentials act as the dev root; presented credentials count as usual.
-      AccessGate gate = dev ? AccessGate.devMode(access) : access;
+      AccessGate base = dev ? AccessGate.devMode(access) : access;
+      // Dual control (SS-002 11.3.11): production defaults unless configured; dev servers need none unless configured.
+      java.util.concurrent.atomic.AtomicReference<KeyManager> keyOwners = new java.util.concurrent.atomic.AtomicReference<>();
+      Approvals approvals = new Approvals(storage.records(), seal::barrier, base,
+          resource -> Optional.ofNullable(keyOwners.get()).flatMap(k -> k.ownerOf(resource)),
+          new Approvals.Settings(config.approvals().required()
+              .orElse(dev ? Map.of() : Approvals.Settings.defaults().required()), config.approvals().expiry()),
+          java.time.Clock.systemUTC(), crypto.drbg().asSecureRandom());
+      seal.registerSealedType(Approvals.TYPE);
+      AccessGate gate = approvals.guard(base);
       KeyManager keys = new KeyManager(storage.records(), seal::barrier, crypto,
           AsymmetricProviders.select(config.kmsProvider()),
           config.kmsApprovedAlgorithms().isEmpty() ? AlgorithmPolicy.defaults()
               : AlgorithmPolicy.only(config.kmsApprovedAlgorithms()),
           gate, java.time.Clock.systemUTC());
       opened.add(keys);
+      keyOwners.set(keys);
       seal.registerSealedType(KeyManager.KEY_TYPE);
       seal.registerSealedType(KeyManager.MATERIAL_TYPE);
       seal.registerSealedType(KeyManager.TOMBSTONE_TYPE);
@@ -135,7 +147,7 @@ final class Node implements AutoCloseable {
       }
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
           List.of(SealRoutes.module(seal, audit, gate, dev), AuditRoutes.module(audit, keyring, gate, dev),
-              KeyRoutes.module(keys, audit, gate, dev)), metrics, access);
+              KeyRoutes.module(keys, audit, gate, dev), ApprovalRoutes.module(approvals, audit, gate, dev)), metrics, access);
       return new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
     } catch (RuntimeException e) {
       closeAll(opened.reversed());
