@@ -221,6 +221,12 @@ public final class Approvals {
     });
   }
 
+  /** The separation-of-duties rule {@code approver} approving {@code r} would break, if any (for the audit record). */
+  public Optional<String> violatedRule(Caller approver, ApprovalRequest r) {
+    return SeparationOfDuties.violated(new SeparationOfDuties.Subject(r, approver.principalId(),
+        owners.apply(r.resource()))).map(SeparationOfDuties.Rule::name);
+  }
+
   /** Ends a pending or approved request; any authorised approver may deny. */
   public ApprovalRequest deny(Caller approver, String id, String reason) {
     String why = reason == null ? "" : reason.strip();

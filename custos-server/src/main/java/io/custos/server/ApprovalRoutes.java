@@ -116,7 +116,8 @@ public final class ApprovalRoutes implements RouteModule {
     Optional<ApprovalRequest> found = approvals.find(id);
     Map<String, String> params = subjectParams(found);
     call.run(ctx, Optional.of(Approvals.DECIDE), grantResource(found), "approval.approved", resource(id), params, () -> {
-      found.orElseThrow(() -> notFound(id));
+      ApprovalRequest asked = found.orElseThrow(() -> notFound(id));
+      approvals.violatedRule(call.caller(ctx), asked).ifPresent(rule -> params.put("rule", rule));
       ApprovalRequest r = approvals.approve(call.caller(ctx), id);
       params.put("approvals", String.valueOf(r.approvals().size()));
       params.put("status", r.status().id());
