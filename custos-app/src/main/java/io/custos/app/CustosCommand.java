@@ -11,7 +11,7 @@ import picocli.CommandLine.ScopeType;
     versionProvider = VersionInfo.class,
     description = "PKI, key management and container supply chain, enforcing SS-002 and SS-011.",
     subcommands = {ServerCommand.class, StatusCommand.class, OperatorCommand.class, KeyCommand.class, AuditCommand.class,
-        TrustCommand.class, TotpCommand.class, CompletionCommand.class,
+        TrustCommand.class, TotpCommand.class, ApprovalCommand.class, CompletionCommand.class,
         PrincipalCommand.class, TokenCommand.class, LoginCommand.class, LoginCommand.Logout.class, PolicyCommand.class,
         AccessCommand.class,
         picocli.CommandLine.HelpCommand.class},

@@ -2,6 +2,7 @@ package io.custos.app;
 
 import io.custos.access.AccessControl;
 import io.custos.access.AccessGate;
+import io.custos.access.Approvals;
 import io.custos.app.config.CustosConfig;
 import io.custos.audit.AuditDraft;
 import io.custos.audit.AuditEvent;
@@ -12,6 +13,7 @@ import io.custos.monitor.AuditMonitor;
 import io.custos.monitor.KekAuthorisations;
 import io.custos.server.AccessRoutes;
 import io.custos.server.ApiServer;
+import io.custos.server.ApprovalRoutes;
 import io.custos.server.AuditRoutes;
 import io.custos.server.KeyRoutes;
 import io.custos.crypto.AsymmetricProviders;
@@ -115,13 +117,23 @@ final class Node implements AutoCloseable {
         seal.registerSealedType(type);
       }
       // A dev server lets requests without credentials act as the dev root; presented credentials count as usual.
-      AccessGate gate = dev ? AccessGate.devMode(access) : access;
+      AccessGate base = dev ? AccessGate.devMode(access) : access;
+      // Dual control (SS-002 11.3.11): production defaults unless configured; dev servers need none unless configured.
+      java.util.concurrent.atomic.AtomicReference<KeyManager> keyOwners = new java.util.concurrent.atomic.AtomicReference<>();
+      Approvals approvals = new Approvals(storage.records(), seal::barrier, base,
+          resource -> Optional.ofNullable(keyOwners.get()).flatMap(k -> k.ownerOf(resource)),
+          new Approvals.Settings(config.approvals().required()
+              .orElse(dev ? Map.of() : Approvals.Settings.defaults().required()), config.approvals().expiry()),
+          java.time.Clock.systemUTC(), crypto.drbg().asSecureRandom());
+      seal.registerSealedType(Approvals.TYPE);
+      AccessGate gate = approvals.guard(base);
       KeyManager keys = new KeyManager(storage.records(), seal::barrier, crypto,
           AsymmetricProviders.select(config.kmsProvider()),
           config.kmsApprovedAlgorithms().isEmpty() ? AlgorithmPolicy.defaults()
               : AlgorithmPolicy.only(config.kmsApprovedAlgorithms()),
           gate, java.time.Clock.systemUTC());
       opened.add(keys);
+      keyOwners.set(keys);
       seal.registerSealedType(KeyManager.KEY_TYPE);
       seal.registerSealedType(KeyManager.MATERIAL_TYPE);
       seal.registerSealedType(KeyManager.TOMBSTONE_TYPE);
@@ -146,6 +158,7 @@ final class Node implements AutoCloseable {
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
           List.of(SealRoutes.module(seal, audit, gate, dev), AuditRoutes.module(audit, keyring, gate, dev),
               KeyRoutes.module(keys, audit, gate, dev), AccessRoutes.module(access, audit, gate, dev),
+              ApprovalRoutes.module(approvals, audit, gate, dev),
               io.custos.server.TrustRoutes.module(trust, audit, gate, dev),
               io.custos.server.TotpRoutes.module(secondFactors, audit, gate, dev)),
           metrics, new io.custos.trust.ClientCertificates(access, trust));

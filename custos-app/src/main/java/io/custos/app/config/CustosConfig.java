@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param storage empty means the default, a SQLite file in the data directory
  * @param kmsProvider who performs asymmetric key operations: auto, accp or jdk
  * @param kmsApprovedAlgorithms the algorithms keys may have; empty means every one Custos implements
+ * @param approvals dual control: which capabilities need how many approvals (SS-002 11.3.11)
  */
 public record CustosConfig(
     Path dataDir,
@@ -30,7 +31,8 @@ public record CustosConfig(
     Duration auditCheckpointInterval,
     io.custos.monitor.MonitorSettings monitor,
     String kmsProvider,
-    java.util.List<String> kmsApprovedAlgorithms) {
+    java.util.List<String> kmsApprovedAlgorithms,
+    Approvals approvals) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -53,6 +55,24 @@ public record CustosConfig(
     Objects.requireNonNull(monitor, "monitor");
     Objects.requireNonNull(kmsProvider, "kmsProvider");
     kmsApprovedAlgorithms = java.util.List.copyOf(kmsApprovedAlgorithms);
+    Objects.requireNonNull(approvals, "approvals");
+  }
+
+  /**
+   * {@code access.approvals} and {@code access.approval_expiry}.
+   *
+   * @param required capability to approvals needed; empty when not configured (production
+   *     servers then use the defaults, dev servers need none)
+   */
+  public record Approvals(Optional<java.util.Map<String, Integer>> required, Duration expiry) {
+    public Approvals {
+      required = required.map(java.util.Map::copyOf);
+      Objects.requireNonNull(expiry, "expiry");
+    }
+
+    public static Approvals unconfigured() {
+      return new Approvals(Optional.empty(), io.custos.access.Approvals.DEFAULT_EXPIRY);
+    }
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

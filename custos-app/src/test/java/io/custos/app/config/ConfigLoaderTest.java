@@ -175,4 +175,29 @@ class ConfigLoaderTest {
   void emptyFile() throws Exception {
     assertThat(new ConfigLoader().file(yaml("# nothing\n")).load().listen()).isEqualTo(CustosConfig.DEFAULT_LISTEN);
   }
+
+  @Test
+  @DisplayName("access.approvals maps capabilities to approvals needed; unknown capabilities and bad counts are refused")
+  void approvals() throws Exception {
+    assertThat(new ConfigLoader().load().approvals().required()).isEmpty();
+    CustosConfig c = new ConfigLoader().file(yaml("""
+        access:
+          approvals:
+            kms:backup: 2
+            kms:export: 3
+          approval_expiry: 8h
+        """)).load();
+    assertThat(c.approvals().required()).hasValue(java.util.Map.of("kms:backup", 2, "kms:export", 3));
+    assertThat(c.approvals().expiry()).isEqualTo(java.time.Duration.ofHours(8));
+    assertThat(new ConfigLoader().environment(java.util.Map.of("CUSTOS_ACCESS_APPROVALS", "none")).load()
+        .approvals().required()).hasValue(java.util.Map.of());
+    assertThat(new ConfigLoader().environment(java.util.Map.of("CUSTOS_ACCESS_APPROVALS", "kms:destroy=2")).load()
+        .approvals().required()).hasValue(java.util.Map.of("kms:destroy", 2));
+    assertThatThrownBy(() -> new ConfigLoader().file(yaml("access:\n  approvals:\n    kms:nope: 2\n")).load())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("access.approvals").hasMessageContaining("kms:nope");
+    assertThatThrownBy(() -> new ConfigLoader().file(yaml("access:\n  approvals:\n    kms:backup: two\n")).load())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("number of approvals");
+    assertThatThrownBy(() -> new ConfigLoader().file(yaml("access:\n  approval_expiry: 90d\n")).load())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("1m to 30d");
+  }
 }
