@@ -77,6 +77,18 @@ final class CommandRoutes {
     calls("policy delete", "DELETE /v1/access/policies/{name}");
     calls("access revoke", "POST /v1/access/revoke");
     calls("access review", "GET /v1/access/review");
+    calls("approval list", "GET /v1/approvals");
+    calls("approval show", "GET /v1/approvals/{id}");
+    calls("approval approve", "POST /v1/approvals/{id}/approve");
+    calls("approval deny", "POST /v1/approvals/{id}/deny");
+    calls("trust list", "GET /v1/trust");
+    calls("trust show", "GET /v1/trust/{name}");
+    calls("trust import", "POST /v1/trust/{name}/import");
+    calls("trust export", "GET /v1/trust/{name}/export");
+    calls("trust remove", "DELETE /v1/trust/{name}/anchors/{sha256}");
+    calls("totp enroll", "POST /v1/auth/totp/enroll");
+    calls("totp confirm", "POST /v1/auth/totp/confirm");
+    calls("totp verify", "POST /v1/auth/totp/verify");
   }
 
   private CommandRoutes() {}

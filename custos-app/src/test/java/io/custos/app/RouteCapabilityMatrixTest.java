@@ -90,7 +90,19 @@ class RouteCapabilityMatrixTest {
       Map.entry("PUT /v1/access/policies/{name}", ADMIN),
       Map.entry("DELETE /v1/access/policies/{name}", ADMIN),
       Map.entry("POST /v1/access/revoke", ADMIN),
-      Map.entry("GET /v1/access/review", READERS)));
+      Map.entry("GET /v1/access/review", READERS),
+      Map.entry("GET /v1/approvals", Set.of("admin", "auditor", "requester", "approver")),
+      Map.entry("GET /v1/approvals/{id}", Set.of("admin", "auditor", "requester", "approver")),
+      Map.entry("POST /v1/approvals/{id}/approve", Set.of("approver")),
+      Map.entry("POST /v1/approvals/{id}/deny", Set.of("approver")),
+      Map.entry("GET /v1/trust", READERS),
+      Map.entry("GET /v1/trust/{name}", READERS),
+      Map.entry("POST /v1/trust/{name}/import", ADMIN),
+      Map.entry("GET /v1/trust/{name}/export", ADMIN),
+      Map.entry("DELETE /v1/trust/{name}/anchors/{sha256}", ADMIN),
+      Map.entry("POST /v1/auth/totp/enroll", ALL),
+      Map.entry("POST /v1/auth/totp/confirm", ALL),
+      Map.entry("POST /v1/auth/totp/verify", ALL)));
 
   @TempDir static Path dir;
   private static Node node;

@@ -121,6 +121,23 @@ public final class RouteCapabilities {
     cap("DELETE /v1/access/policies/{name}", "access:policy-write", "access/policies/{name}");
     cap("POST /v1/access/revoke", "access:revoke", "access/revoke");
     cap("GET /v1/access/review", "access:review", "access/review");
+    // approvals (dual control)
+    cap("GET /v1/approvals", "approval:read", "approvals/*");
+    cap("GET /v1/approvals/{id}", "approval:read", "approvals/*");
+    cap("POST /v1/approvals/{id}/approve", "approval:decide", "approvals/{family}/{capability}", List.of(),
+        "checked on the request's capability, e.g. approvals/kms/backup");
+    cap("POST /v1/approvals/{id}/deny", "approval:decide", "approvals/{family}/{capability}", List.of(),
+        "checked on the request's capability, e.g. approvals/kms/backup");
+    // trust stores
+    cap("GET /v1/trust", "trust:read", "trust");
+    cap("GET /v1/trust/{name}", "trust:read", "trust/{name}");
+    cap("POST /v1/trust/{name}/import", "trust:import", "trust/{name}");
+    cap("GET /v1/trust/{name}/export", "trust:export", "trust/{name}");
+    cap("DELETE /v1/trust/{name}/anchors/{sha256}", "trust:import", "trust/{name}");
+    // second factor: a person enrols and proves their own
+    auth("POST /v1/auth/totp/enroll", "the caller enrols its own second factor (people only)");
+    auth("POST /v1/auth/totp/confirm", "the caller confirms its own enrolment");
+    auth("POST /v1/auth/totp/verify", "the caller proves its own second factor on its own token");
   }
 
   private RouteCapabilities() {}
