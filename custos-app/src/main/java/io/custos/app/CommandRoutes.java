@@ -69,7 +69,7 @@ final class CommandRoutes {
     calls("token lookup", "GET /v1/access/tokens/self");
     calls("token renew", "POST /v1/access/tokens/self/renew");
     calls("token revoke", "POST /v1/access/tokens/revoke");
-    calls("login", "GET /v1/access/tokens/self");
+    calls("login", "GET /v1/access/tokens/self", "POST /v1/auth/totp/verify");
     calls("logout", "POST /v1/access/tokens/revoke");
     calls("policy write", "PUT /v1/access/policies/{name}");
     calls("policy read", "GET /v1/access/policies/{name}");

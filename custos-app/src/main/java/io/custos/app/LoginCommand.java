@@ -33,6 +33,10 @@ final class LoginCommand implements Callable<Integer> {
   @Parameters(arity = "0..1", paramLabel = "TOKEN", description = "The token; omit it to type it unseen or pipe it in.")
   String token;
 
+  @Option(names = "--totp", paramLabel = "CODE",
+      description = "Also prove your second factor now (RFC 6238 code), for privileged capabilities in the next minutes.")
+  String totp;
+
   @Override
   public Integer call() throws IOException {
     String t = token != null ? token.trim() : read();
@@ -47,6 +51,15 @@ final class LoginCommand implements Callable<Integer> {
         throw new ClientFailure("the server refused that token (unknown, expired or revoked); nothing was stored");
       }
       self = Output.JSON_MAPPER.readTree(client.ok(r));
+      if (totp != null) {
+        if (!totp.matches("[0-9]{6,8}")) {
+          throw new UsageFailure("--totp takes the 6-digit code from your authenticator app");
+        }
+        var v = client.postJson("/v1/auth/totp/verify", Output.JSON_MAPPER.writeValueAsBytes(Map.of("code", totp)));
+        if (v.statusCode() / 100 != 2) {
+          client.ok(v); // throws with the server's reason; the token is not stored
+        }
+      }
     }
     Path file = ApiClient.tokenFile(env);
     store(file, t);
