@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param storage empty means the default, a SQLite file in the data directory
  * @param kmsProvider who performs asymmetric key operations: auto, accp or jdk
  * @param kmsApprovedAlgorithms the algorithms keys may have; empty means every one Custos implements
+ * @param rateLimits request rate limits per client address and per principal
  */
 public record CustosConfig(
     Path dataDir,
@@ -30,7 +31,8 @@ public record CustosConfig(
     Duration auditCheckpointInterval,
     io.custos.monitor.MonitorSettings monitor,
     String kmsProvider,
-    java.util.List<String> kmsApprovedAlgorithms) {
+    java.util.List<String> kmsApprovedAlgorithms,
+    io.custos.server.RateLimits rateLimits) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -53,6 +55,18 @@ public record CustosConfig(
     Objects.requireNonNull(monitor, "monitor");
     Objects.requireNonNull(kmsProvider, "kmsProvider");
     kmsApprovedAlgorithms = java.util.List.copyOf(kmsApprovedAlgorithms);
+    Objects.requireNonNull(rateLimits, "rateLimits");
+  }
+
+  /** A configuration with the default rate limits. */
+  public CustosConfig(Path dataDir, HostPort listen, Optional<Path> tlsCert, Optional<Path> tlsKey,
+      Optional<StorageUrl> storage, LogFormat logFormat, String logLevel, long maxRequestBytes, Duration idleTimeout,
+      Optional<Path> auditFile, Optional<HostPort> auditSyslog, Optional<Path> auditSyslogCa, int auditCheckpointEvery,
+      Duration auditCheckpointInterval, io.custos.monitor.MonitorSettings monitor, String kmsProvider,
+      java.util.List<String> kmsApprovedAlgorithms) {
+    this(dataDir, listen, tlsCert, tlsKey, storage, logFormat, logLevel, maxRequestBytes, idleTimeout, auditFile,
+        auditSyslog, auditSyslogCa, auditCheckpointEvery, auditCheckpointInterval, monitor, kmsProvider,
+        kmsApprovedAlgorithms, io.custos.server.RateLimits.defaults());
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */
