@@ -99,6 +99,16 @@ public final class ApiServer implements AutoCloseable {
         c.setIdleTimeout(settings.idleTimeout().toMillis());
         return c;
       }));
+      if (ssl.isEmpty()) {
+        // Dev mode's plain connector, so the idle timeout also closes connections stalled mid-headers.
+        cfg.jetty.addConnector((server, http) -> {
+          var c = new org.eclipse.jetty.server.ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(http));
+          c.setHost(settings.host());
+          c.setPort(settings.port());
+          c.setIdleTimeout(settings.idleTimeout().toMillis());
+          return c;
+        });
+      }
       cfg.jetty.modifyServer(server -> {
         server.setStopTimeout(settings.stopTimeout().toMillis());
         // Javalin attaches its handler inside this wrapper, so stop() waits for in-flight requests.
