@@ -26,7 +26,7 @@ class AuditProcessIT {
     Path data = dir.resolve("data");
     try (CustosProcess server = CustosProcess.start(Map.of(), "--data-dir", data.toString(),
         "server", "--dev", "--listen", "127.0.0.1:0")) {
-      String line = server.await(server.out, l -> l.trim().startsWith("Address:"), Duration.ofSeconds(30));
+      String line = server.await(server.out, l -> l.trim().startsWith("Address:"), CustosProcess.START_TIMEOUT);
       Map<String, String> env = Map.of("CUSTOS_ADDR", line.substring(line.indexOf("http")).trim());
 
       // Reading the log is itself audited, so each call below adds events.

@@ -82,6 +82,9 @@ final class CustosProcess implements AutoCloseable {
     }
   }
 
+  /** How long a node may take to start: generous, because test machines are shared and slow. */
+  static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
   /** Waits until a line on the given stream matches; fails if the process dies first. */
   String await(List<String> stream, Predicate<String> match, Duration timeout) throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);

@@ -70,7 +70,7 @@ class KeyProcessIT {
   void keysFromTheCommandLine() throws Exception {
     try (CustosProcess server = CustosProcess.start(Map.of(), "--data-dir", dir.resolve("data").toString(),
         "server", "--dev", "--listen", "127.0.0.1:0")) {
-      String line = server.await(server.out, l -> l.trim().startsWith("Address:"), Duration.ofSeconds(30));
+      String line = server.await(server.out, l -> l.trim().startsWith("Address:"), CustosProcess.START_TIMEOUT);
       Map<String, String> env = Map.of("CUSTOS_ADDR", line.substring(line.indexOf("http")).trim());
       byte[] none = new byte[0];
 

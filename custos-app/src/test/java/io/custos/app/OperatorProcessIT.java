@@ -24,7 +24,7 @@ class OperatorProcessIT {
   }
 
   private static Map<String, String> env(CustosProcess server, Path cert) throws Exception {
-    String line = server.await(server.err, l -> l.contains("listening on https://"), Duration.ofSeconds(30));
+    String line = server.await(server.err, l -> l.contains("listening on https://"), CustosProcess.START_TIMEOUT);
     return Map.of("CUSTOS_ADDR", line.substring(line.indexOf("https://")).trim(), "CUSTOS_CACERT", cert.toString());
   }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The runnable jar as an operator meets it: real processes, real ports, real signals. */
 class ServerProcessIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration START = Duration.ofSeconds(30);
+  private static final Duration START = CustosProcess.START_TIMEOUT;
   @TempDir Path dir;
 
   private static String addressOf(CustosProcess p) throws Exception {

@@ -87,6 +87,11 @@ final class AccpAsymmetricProvider extends JcaAsymmetricProvider {
     return p.getService(service, algorithm) != null;
   }
 
+  /** The ACCP JCA provider, for engines beyond the port (certificate and CSR signature checks). */
+  Provider jca() {
+    return accp;
+  }
+
   Set<KeyPairType> delegated() {
     return EnumSet.copyOf(delegated);
   }

@@ -22,6 +22,9 @@ public interface Storage extends AutoCloseable {
   /** The audit log's events, checkpoints and sink cursors. */
   AuditRecords audit();
 
+  /** The certificate inventory and the index of certified keys. */
+  CertificateRecords certificates();
+
   /** Cheap round trip to the database; throws {@link io.custos.failure.StorageException} if it fails. */
   void ping();
 

@@ -189,4 +189,63 @@ public abstract class StorageContract {
   private static long toLong(byte[] b) {
     return java.nio.ByteBuffer.wrap(b).getLong();
   }
+
+  private static CertificateRecords.CertificateRow certificate(String serial, String owner, String ca, byte[] spkiHash,
+      java.time.Instant notAfter) {
+    return new CertificateRecords.CertificateRow(serial, ca, owner, owner + " Owner", owner + "@example.com",
+        "tls-server", "CN=" + serial + ".example.com", List.of("dns:" + serial + ".example.com", "ip:10.0.0.1"), spkiHash,
+        notAfter.minus(java.time.Duration.ofDays(90)), notAfter, notAfter.minus(java.time.Duration.ofDays(90)), "good",
+        java.util.Optional.empty(), java.util.Optional.empty(), new byte[] {0x30, 0x03, 0x02, 0x01, 0x01});
+  }
+
+  private static byte[] hash(int n) {
+    byte[] h = new byte[32];
+    h[0] = (byte) n;
+    h[1] = (byte) (n >> 8);
+    return h;
+  }
+
+  @Test
+  @DisplayName("SS-002 11.5.2 — the certificate inventory stores, finds and pages certificates by owner, CA and expiry")
+  void certificateInventory() {
+    CertificateRecords certs = storage.certificates();
+    java.time.Instant now = java.time.Instant.parse("2026-06-01T00:00:00Z");
+    for (int i = 1; i <= 30; i++) {
+      certs.add(certificate(String.format("%04x", i), i % 2 == 0 ? "alice" : "bob", i % 3 == 0 ? "ca-b" : "ca-a", hash(i),
+          now.plus(java.time.Duration.ofDays(i))));
+    }
+    assertThat(certs.count()).isEqualTo(30);
+    CertificateRecords.CertificateRow one = certs.get("0001").orElseThrow();
+    assertThat(one.sans()).containsExactly("dns:0001.example.com", "ip:10.0.0.1");
+    assertThat(one.ownerContact()).isEqualTo("bob@example.com");
+    List<CertificateRecords.CertificateRow> expiring = certs.query(new CertificateRecords.Query(java.util.Optional.empty(),
+        java.util.Optional.of("alice"), java.util.Optional.of(now.plus(java.time.Duration.ofDays(11))),
+        java.util.Optional.empty(), java.util.Optional.empty(), 100));
+    assertThat(expiring).extracting(CertificateRecords.CertificateRow::serial).containsExactly("0002", "0004", "0006",
+        "0008", "000a");
+    List<CertificateRecords.CertificateRow> page1 = certs.query(CertificateRecords.Query.all(10));
+    List<CertificateRecords.CertificateRow> page2 = certs.query(new CertificateRecords.Query(java.util.Optional.empty(),
+        java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
+        java.util.Optional.of(page1.getLast().serial()), 10));
+    assertThat(page2.getFirst().serial()).isEqualTo("000b");
+    assertThat(certs.setStatus("0003", "revoked", java.util.Optional.of(now), java.util.Optional.of("keyCompromise"))).isTrue();
+    assertThat(certs.get("0003").orElseThrow().revocationReason()).contains("keyCompromise");
+    assertThat(certs.setStatus("ffff", "revoked", java.util.Optional.of(now), java.util.Optional.empty())).isFalse();
+  }
+
+  @Test
+  @DisplayName("SS-002 11.1.10 — a public key certified once is never certified again, by any CA")
+  void certifiedKeysAreNeverReused() {
+    CertificateRecords certs = storage.certificates();
+    java.time.Instant t = java.time.Instant.parse("2027-01-01T00:00:00Z");
+    certs.add(certificate("aa", "alice", "ca-a", hash(7), t));
+    assertThat(certs.certifiedKey(hash(7))).contains("aa");
+    assertThatThrownBy(() -> certs.add(certificate("bb", "alice", "ca-b", hash(7), t)))
+        .isInstanceOf(ConflictException.class).hasMessage("this public key was already certified (serial aa)");
+    assertThatThrownBy(() -> certs.add(certificate("aa", "alice", "ca-b", hash(8), t)))
+        .isInstanceOf(ConflictException.class);
+    assertThat(certs.certifiedKey(hash(8))).isEmpty();
+    assertThat(certs.count()).isEqualTo(1);
+    assertThatThrownBy(() -> certs.get("NOT-HEX")).isInstanceOf(InvalidInputException.class);
+  }
 }

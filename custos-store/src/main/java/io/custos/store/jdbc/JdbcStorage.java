@@ -25,6 +25,7 @@ public final class JdbcStorage implements Storage {
   private final InstanceRecord instance;
   private final JdbcRecordStore records;
   private final JdbcAuditRecords audit;
+  private final JdbcCertificateRecords certificates;
 
   private JdbcStorage(String kind, HikariDataSource dataSource, int schemaVersion,
       InstanceRecord instance, InstantSource clock) {
@@ -34,6 +35,7 @@ public final class JdbcStorage implements Storage {
     this.instance = instance;
     this.records = new JdbcRecordStore(dataSource, clock);
     this.audit = new JdbcAuditRecords(dataSource, dataSource::evictConnection);
+    this.certificates = new JdbcCertificateRecords(dataSource);
   }
 
   /**
@@ -141,6 +143,11 @@ public final class JdbcStorage implements Storage {
   @Override
   public RecordStore records() {
     return records;
+  }
+
+  @Override
+  public io.custos.store.CertificateRecords certificates() {
+    return certificates;
   }
 
   @Override

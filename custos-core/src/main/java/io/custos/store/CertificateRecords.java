@@ -1,0 +1,132 @@
+package io.custos.store;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The certificate inventory (SS-002 11.5.2) and the index of every public key ever certified
+ * (SS-002 11.1.10: re-key on replacement, no shared keys). Certificates are public; what must
+ * hold is that a row, once written, keeps its identity — rows are added and their status
+ * changes, nothing else.
+ */
+public interface CertificateRecords {
+  /** Largest page of a query. */
+  int MAX_PAGE = 1000;
+
+  /**
+   * One issued certificate.
+   *
+   * @param serial lower-case hex, no leading zeros
+   * @param sans subject alternative names as {@code dns:…}, {@code ip:…}, {@code email:…}, {@code uri:…}
+   * @param spkiHash SHA-256 of the SubjectPublicKeyInfo
+   * @param status {@code good}, {@code revoked} or {@code hold}
+   */
+  record CertificateRow(
+      String serial,
+      String ca,
+      String owner,
+      String ownerName,
+      String ownerContact,
+      String profile,
+      String subject,
+      List<String> sans,
+      byte[] spkiHash,
+      Instant notBefore,
+      Instant notAfter,
+      Instant issuedAt,
+      String status,
+      Optional<Instant> revokedAt,
+      Optional<String> revocationReason,
+      byte[] der) {
+    public CertificateRow {
+      Objects.requireNonNull(serial, "serial");
+      Objects.requireNonNull(ca, "ca");
+      Objects.requireNonNull(owner, "owner");
+      Objects.requireNonNull(ownerName, "ownerName");
+      Objects.requireNonNull(ownerContact, "ownerContact");
+      Objects.requireNonNull(profile, "profile");
+      Objects.requireNonNull(subject, "subject");
+      sans = List.copyOf(sans);
+      spkiHash = spkiHash.clone();
+      Objects.requireNonNull(notBefore, "notBefore");
+      Objects.requireNonNull(notAfter, "notAfter");
+      Objects.requireNonNull(issuedAt, "issuedAt");
+      Objects.requireNonNull(status, "status");
+      Objects.requireNonNull(revokedAt, "revokedAt");
+      Objects.requireNonNull(revocationReason, "revocationReason");
+      der = der.clone();
+    }
+
+    @Override
+    public byte[] spkiHash() {
+      return spkiHash.clone();
+    }
+
+    @Override
+    public byte[] der() {
+      return der.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof CertificateRow r && serial.equals(r.serial) && Arrays.equals(der, r.der)
+          && status.equals(r.status) && revokedAt.equals(r.revokedAt);
+    }
+
+    @Override
+    public int hashCode() {
+      return serial.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "CertificateRow[" + serial + ", " + subject + ", " + status + "]";
+    }
+  }
+
+  /**
+   * A query over the inventory; empty filters match everything. Results come in serial order,
+   * starting after {@code afterSerial}, at most {@code limit}.
+   */
+  record Query(Optional<String> ca, Optional<String> owner, Optional<Instant> expiringBefore,
+      Optional<String> status, Optional<String> afterSerial, int limit) {
+    public Query {
+      Objects.requireNonNull(ca, "ca");
+      Objects.requireNonNull(owner, "owner");
+      Objects.requireNonNull(expiringBefore, "expiringBefore");
+      Objects.requireNonNull(status, "status");
+      Objects.requireNonNull(afterSerial, "afterSerial");
+      if (limit < 1 || limit > MAX_PAGE) {
+        throw new io.custos.failure.InvalidInputException("page size must be 1 to " + MAX_PAGE + ", got " + limit);
+      }
+    }
+
+    public static Query all(int limit) {
+      return new Query(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), limit);
+    }
+  }
+
+  /**
+   * Records a certificate and claims its key in one transaction.
+   *
+   * @throws io.custos.failure.ConflictException if the serial exists, or the key was certified
+   *     before (the message names the earlier serial)
+   */
+  void add(CertificateRow row);
+
+  /** The serial that first certified this key, if any. */
+  Optional<String> certifiedKey(byte[] spkiHash);
+
+  Optional<CertificateRow> get(String serial);
+
+  List<CertificateRow> query(Query query);
+
+  /** Changes a certificate's status (revocation, hold, release); returns false if no such serial. */
+  boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason);
+
+  /** How many certificates are stored. */
+  long count();
+}

@@ -1,0 +1,216 @@
+package io.custos.store.jdbc;
+
+import io.custos.failure.ConflictException;
+import io.custos.failure.InvalidInputException;
+import io.custos.failure.StorageException;
+import io.custos.store.CertificateRecords;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+/** {@link CertificateRecords} in the {@code certificate} and {@code certified_key} tables. */
+final class JdbcCertificateRecords implements CertificateRecords {
+  private static final Pattern SERIAL = Pattern.compile("[0-9a-f]{1,48}");
+  private static final String COLUMNS = "serial, ca, owner, owner_name, owner_contact, profile, subject, sans, spki_hash, "
+      + "not_before_ms, not_after_ms, issued_at_ms, status, revoked_at_ms, revocation_reason, der";
+  private final DataSource ds;
+
+  JdbcCertificateRecords(DataSource ds) {
+    this.ds = ds;
+  }
+
+  @Override
+  public void add(CertificateRow row) {
+    checkSerial(row.serial());
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        Optional<String> earlier = certifiedKey(c, row.spkiHash());
+        if (earlier.isPresent()) {
+          throw new ConflictException("this public key was already certified (serial " + earlier.get() + ")");
+        }
+        if (get(c, row.serial()).isPresent()) {
+          throw new ConflictException("serial " + row.serial() + " already exists");
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO certified_key (spki_hash, serial) VALUES (?, ?)")) {
+          ps.setBytes(1, row.spkiHash());
+          ps.setString(2, row.serial());
+          ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO certificate (" + COLUMNS
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          ps.setString(1, row.serial());
+          ps.setString(2, row.ca());
+          ps.setString(3, row.owner());
+          ps.setString(4, row.ownerName());
+          ps.setString(5, row.ownerContact());
+          ps.setString(6, row.profile());
+          ps.setString(7, row.subject());
+          ps.setString(8, String.join("\n", row.sans()));
+          ps.setBytes(9, row.spkiHash());
+          ps.setLong(10, row.notBefore().toEpochMilli());
+          ps.setLong(11, row.notAfter().toEpochMilli());
+          ps.setLong(12, row.issuedAt().toEpochMilli());
+          ps.setString(13, row.status());
+          if (row.revokedAt().isPresent()) {
+            ps.setLong(14, row.revokedAt().get().toEpochMilli());
+          } else {
+            ps.setNull(14, Types.BIGINT);
+          }
+          ps.setString(15, row.revocationReason().orElse(null));
+          ps.setBytes(16, row.der());
+          ps.executeUpdate();
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new StorageException("cannot record certificate " + row.serial() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<String> certifiedKey(byte[] spkiHash) {
+    try (Connection c = ds.getConnection()) {
+      return certifiedKey(c, spkiHash);
+    } catch (SQLException e) {
+      throw new StorageException("cannot read the certified-key index: " + e.getMessage(), e);
+    }
+  }
+
+  private static Optional<String> certifiedKey(Connection c, byte[] spkiHash) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT serial FROM certified_key WHERE spki_hash = ?")) {
+      ps.setBytes(1, spkiHash);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    }
+  }
+
+  @Override
+  public Optional<CertificateRow> get(String serial) {
+    checkSerial(serial);
+    try (Connection c = ds.getConnection()) {
+      return get(c, serial);
+    } catch (SQLException e) {
+      throw new StorageException("cannot read certificate " + serial + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Optional<CertificateRow> get(Connection c, String serial) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM certificate WHERE serial = ?")) {
+      ps.setString(1, serial);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  @Override
+  public List<CertificateRow> query(Query q) {
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM certificate WHERE 1 = 1");
+    List<Object> args = new ArrayList<>();
+    q.ca().ifPresent(v -> {
+      sql.append(" AND ca = ?");
+      args.add(v);
+    });
+    q.owner().ifPresent(v -> {
+      sql.append(" AND owner = ?");
+      args.add(v);
+    });
+    q.expiringBefore().ifPresent(v -> {
+      sql.append(" AND not_after_ms < ?");
+      args.add(v.toEpochMilli());
+    });
+    q.status().ifPresent(v -> {
+      sql.append(" AND status = ?");
+      args.add(v);
+    });
+    q.afterSerial().ifPresent(v -> {
+      checkSerial(v);
+      sql.append(" AND serial > ?");
+      args.add(v);
+    });
+    sql.append(" ORDER BY serial LIMIT ?");
+    args.add(q.limit());
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      for (int i = 0; i < args.size(); i++) {
+        ps.setObject(i + 1, args.get(i));
+      }
+      List<CertificateRow> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(row(rs));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StorageException("cannot query certificates: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason) {
+    checkSerial(serial);
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "UPDATE certificate SET status = ?, revoked_at_ms = ?, revocation_reason = ? WHERE serial = ?")) {
+      ps.setString(1, status);
+      if (revokedAt.isPresent()) {
+        ps.setLong(2, revokedAt.get().toEpochMilli());
+      } else {
+        ps.setNull(2, Types.BIGINT);
+      }
+      ps.setString(3, reason.orElse(null));
+      ps.setString(4, serial);
+      return ps.executeUpdate() == 1;
+    } catch (SQLException e) {
+      throw new StorageException("cannot change certificate " + serial + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public long count() {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM certificate");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new StorageException("cannot count certificates: " + e.getMessage(), e);
+    }
+  }
+
+  private static CertificateRow row(ResultSet rs) throws SQLException {
+    String sans = rs.getString(8);
+    long revoked = rs.getLong(14);
+    boolean hasRevoked = !rs.wasNull();
+    return new CertificateRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+        rs.getString(6), rs.getString(7), sans.isEmpty() ? List.of() : Arrays.asList(sans.split("\n")), rs.getBytes(9),
+        Instant.ofEpochMilli(rs.getLong(10)), Instant.ofEpochMilli(rs.getLong(11)), Instant.ofEpochMilli(rs.getLong(12)),
+        rs.getString(13), hasRevoked ? Optional.of(Instant.ofEpochMilli(revoked)) : Optional.empty(),
+        Optional.ofNullable(rs.getString(15)), rs.getBytes(16));
+  }
+
+  private static void checkSerial(String serial) {
+    if (serial == null || !SERIAL.matcher(serial).matches()) {
+      throw new InvalidInputException("a serial number is lower-case hex, 1 to 48 digits");
+    }
+  }
+
+  static String hex(byte[] b) {
+    return HexFormat.of().formatHex(b);
+  }
+}
