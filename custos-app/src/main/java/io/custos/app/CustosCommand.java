@@ -10,7 +10,7 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = VersionInfo.class,
     description = "PKI, key management and container supply chain, enforcing SS-002 and SS-011.",
-    subcommands = {ServerCommand.class, StatusCommand.class, OperatorCommand.class, KeyCommand.class, AuditCommand.class, CompletionCommand.class,
+    subcommands = {ServerCommand.class, StatusCommand.class, OperatorCommand.class, KeyCommand.class, AuditCommand.class, TrustCommand.class, TotpCommand.class, CompletionCommand.class,
         picocli.CommandLine.HelpCommand.class},
     footer = {"", "Environment:",
         "  CUSTOS_ADDR     server address for client commands",

@@ -104,6 +104,15 @@ final class Node implements AutoCloseable {
         seal.registerSealedType(type);
       }
       seal.onSeal(access::wipe);
+      // Trust stores (SS-002 11.4.5, 11.4.6) and people's second factors (SS-002 11.3.11), under the barrier.
+      io.custos.trust.TrustStores trust = new io.custos.trust.TrustStores(storage.records(), seal::barrier, crypto,
+          java.time.Clock.systemUTC());
+      io.custos.access.SecondFactors secondFactors = new io.custos.access.SecondFactors(storage.records(),
+          seal::barrier, crypto, java.time.Clock.systemUTC(), access);
+      for (String type : List.of(io.custos.trust.TrustStores.TYPE, io.custos.trust.TrustStores.KEY_TYPE,
+          io.custos.access.SecondFactors.TYPE)) {
+        seal.registerSealedType(type);
+      }
       // A dev server lets requests without credentials act as the dev root; presented credentials count as usual.
       AccessGate gate = dev ? AccessGate.devMode(access) : access;
       KeyManager keys = new KeyManager(storage.records(), seal::barrier, crypto,
@@ -135,7 +144,10 @@ final class Node implements AutoCloseable {
       }
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
           List.of(SealRoutes.module(seal, audit, gate, dev), AuditRoutes.module(audit, keyring, gate, dev),
-              KeyRoutes.module(keys, audit, gate, dev)), metrics, access);
+              KeyRoutes.module(keys, audit, gate, dev),
+              io.custos.server.TrustRoutes.module(trust, audit, gate, dev),
+              io.custos.server.TotpRoutes.module(secondFactors, audit, gate, dev)),
+          metrics, new io.custos.trust.ClientCertificates(access, trust));
       return new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
     } catch (RuntimeException e) {
       closeAll(opened.reversed());

@@ -290,6 +290,7 @@ public final class AccessControl implements AccessGate, Authenticator {
   }
 
   /** The decision for {@code capability} on {@code resource}, with constraint attributes. */
+  @Override
   public Decision check(Caller caller, String capability, String resource, Map<String, List<String>> attributes) {
     if (caller.principalId().equals("anonymous")) {
       return new Decision.Deny("the request is not authenticated", Optional.of("SS-002 11.3.12"));

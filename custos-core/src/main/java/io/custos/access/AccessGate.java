@@ -9,6 +9,15 @@ public interface AccessGate {
   Decision check(Caller caller, String capability, String resource);
 
   /**
+   * As {@link #check(Caller, String, String)}, with attributes a grant's constraints look at —
+   * for {@code ca:issue}: the requested {@code dns} names, {@code ip} addresses and {@code profile}.
+   */
+  default Decision check(Caller caller, String capability, String resource,
+      java.util.Map<String, java.util.List<String>> attributes) {
+    return check(caller, capability, resource);
+  }
+
+  /**
    * Development servers only: every caller is the dev root and may do everything. Marked in
    * every decision so the audit trail shows it.
    */
@@ -21,9 +30,20 @@ public interface AccessGate {
    * callers who presented credentials are decided by {@code real}.
    */
   static AccessGate devMode(AccessGate real) {
-    return (caller, capability, resource) -> caller.authMethod().equals("dev-mode")
-        ? new Decision.Allow("dev-mode root")
-        : real.check(caller, capability, resource);
+    return new AccessGate() {
+      @Override
+      public Decision check(Caller caller, String capability, String resource) {
+        return caller.authMethod().equals("dev-mode") ? new Decision.Allow("dev-mode root")
+            : real.check(caller, capability, resource);
+      }
+
+      @Override
+      public Decision check(Caller caller, String capability, String resource,
+          java.util.Map<String, java.util.List<String>> attributes) {
+        return caller.authMethod().equals("dev-mode") ? new Decision.Allow("dev-mode root")
+            : real.check(caller, capability, resource, attributes);
+      }
+    };
   }
 
   /**

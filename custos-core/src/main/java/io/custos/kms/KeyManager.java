@@ -502,12 +502,75 @@ public final class KeyManager implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- CA keys
+
+  /**
+   * Creates a certificate authority's signing key (the certificate authority has authorised the
+   * request): purpose SIGN, attribute {@code ca} — never backed up, escrowed, exported or used
+   * for anything but certificates and CRLs (SS-002 11.4.1, 11.3.3). Its periods are the CA
+   * certificate's lifetime, which SS-002 11.1.9 bounds by the CA's level.
+   */
+  public ManagedKey createCaKey(String name, String algorithm, String owner, Duration lifetime) {
+    checkName(name);
+    if (owner == null || !PRINCIPAL.matcher(owner).matches()) {
+      throw new InvalidInputException("a CA key needs one owner principal");
+    }
+    KeyAlgorithm alg = policy.resolve(algorithm);
+    if (!alg.serves(KeyPurpose.SIGN)) {
+      throw new ControlViolationException("SS-002 11.3.3", "algorithm '" + alg.id() + "' cannot sign certificates");
+    }
+    Instant now = clock.instant();
+    synchronized (lock(name)) {
+      if (records.get(KEY_TYPE, name).isPresent()) {
+        throw new ConflictException("key '" + name + "' already exists (names are never reused)");
+      }
+      byte[] publicKey = storeNewMaterial(name, 1, alg);
+      ManagedKey key = new ManagedKey(name, UUID.randomUUID().toString(), owner, KeyPurpose.SIGN, alg, KeyState.ACTIVE,
+          "CA key generated", now, now, new Cryptoperiod(lifetime, lifetime), Optional.empty(), false, Optional.empty(),
+          true, "generated", List.of(new ManagedKey.Version(1, now, publicKey, 0)), Optional.empty());
+      writeNew(key);
+      return key;
+    }
+  }
+
+  /**
+   * Signs a certificate or CRL body with a CA key: the key must be a CA key, active and inside
+   * its originator-usage period. The certificate authority front door authorises the caller.
+   */
+  public byte[] signAsCa(String name, byte[] toBeSigned) {
+    ManagedKey key = load(name);
+    if (!key.ca()) {
+      throw new ControlViolationException("SS-002 11.3.3", "key '" + name + "' is not a CA key");
+    }
+    if (key.state() != KeyState.ACTIVE) {
+      throw new ControlViolationException("SS-002 11.3.12", "CA key '" + name + "' is " + key.state().id());
+    }
+    if (!clock.instant().isBefore(key.originatorUsageEnd())) {
+      throw new ControlViolationException("SS-002 11.2.5", "CA key '" + name + "' passed the end of its "
+          + "originator-usage period on " + key.originatorUsageEnd());
+    }
+    return materialFor(key, key.newest()).privateKey(provider).sign(toBeSigned);
+  }
+
+  /** A CA key's metadata, for its certificate authority. */
+  public ManagedKey caKey(String name) {
+    ManagedKey key = load(name);
+    if (!key.ca()) {
+      throw new InvalidInputException("key '" + name + "' is not a CA key");
+    }
+    return key;
+  }
+
   // ---------------------------------------------------------------- sign purpose
 
   /** Signs up to {@link #MAX_PAYLOAD} bytes with the newest version; the body is the signature. */
   public String sign(Caller caller, String name, byte[] message) {
     checkPayload(message, "message");
     ManagedKey key = admit(caller, name, KeyOperation.SIGN, false);
+    if (key.ca()) {
+      throw new ControlViolationException("SS-002 11.3.3", "key '" + name + "' is a CA key; it signs only certificates "
+          + "and CRLs, through its certificate authority");
+    }
     ManagedKey.Version v = key.newest();
     return new Ciphertext(name, v.number(), materialFor(key, v).privateKey(provider).sign(message)).text();
   }

@@ -210,6 +210,28 @@ public final class Certificates {
     }
   }
 
+  /**
+   * A PKCS#10 request for {@code subjectDer} and {@code spki}, signed by {@code sign} (a CA
+   * asking its parent — the root ceremony — for its certificate).
+   */
+  public static byte[] request(byte[] subjectDer, byte[] spki, KeyPairType keyType, Function<byte[], byte[]> sign) {
+    try {
+      org.bouncycastle.asn1.pkcs.CertificationRequestInfo info = new org.bouncycastle.asn1.pkcs.CertificationRequestInfo(
+          X500Name.getInstance(subjectDer), SubjectPublicKeyInfo.getInstance(spki), new org.bouncycastle.asn1.DERSet());
+      byte[] signature = sign.apply(info.getEncoded("DER"));
+      return new org.bouncycastle.asn1.pkcs.CertificationRequest(info, signatureAlgorithm(keyType),
+          new org.bouncycastle.asn1.DERBitString(signature)).getEncoded("DER");
+    } catch (IOException e) {
+      throw new IllegalStateException("request encoding failed", e);
+    }
+  }
+
+  /** PEM text of DER under {@code label}, e.g. CERTIFICATE. */
+  public static String pem(String label, byte[] der) {
+    return "-----BEGIN " + label + "-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+        .encodeToString(der) + "\n-----END " + label + "-----\n";
+  }
+
   /** RFC 7093 method 1: the leftmost 160 bits of the SHA-256 hash of the subjectPublicKey bits. */
   public static byte[] keyIdentifier(byte[] spki) {
     byte[] key = SubjectPublicKeyInfo.getInstance(spki).getPublicKeyData().getBytes();

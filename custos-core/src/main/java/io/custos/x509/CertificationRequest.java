@@ -10,6 +10,7 @@ import java.util.Objects;
  * names and the key checks come after (see {@link RequestChecks}).
  *
  * @param subject the subject as RFC 4514 text
+ * @param subjectDer the subject name exactly as requested, DER
  * @param subjectFields attribute short name (CN, O, OU, C, L, ST, emailAddress …) to values
  * @param key the public key requested
  * @param extensionOids the OIDs of every requested extension, in order
@@ -18,6 +19,7 @@ import java.util.Objects;
 public record CertificationRequest(
     byte[] der,
     String subject,
+    byte[] subjectDer,
     Map<String, List<String>> subjectFields,
     RequestedKey key,
     List<String> dnsNames,
@@ -30,6 +32,7 @@ public record CertificationRequest(
   public CertificationRequest {
     der = der.clone();
     Objects.requireNonNull(subject, "subject");
+    subjectDer = subjectDer.clone();
     subjectFields = Map.copyOf(subjectFields);
     Objects.requireNonNull(key, "key");
     dnsNames = List.copyOf(dnsNames);
@@ -43,6 +46,11 @@ public record CertificationRequest(
   @Override
   public byte[] der() {
     return der.clone();
+  }
+
+  @Override
+  public byte[] subjectDer() {
+    return subjectDer.clone();
   }
 
   /** The first common name, if any. */

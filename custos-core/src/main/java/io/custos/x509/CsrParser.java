@@ -167,7 +167,7 @@ public final class CsrParser {
         }
       }
     }
-    return new io.custos.x509.CertificationRequest(der, subject.toString(), fields, requested, dns, ips, emails, uris,
+    return new io.custos.x509.CertificationRequest(der, subject.toString(), encoded(subject), fields, requested, dns, ips, emails, uris,
         extensionOids, jca);
   }
 

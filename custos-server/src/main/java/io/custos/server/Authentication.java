@@ -44,9 +44,9 @@ final class Authentication {
     if (token.isPresent()) {
       caller = token.get().length() > MAX_TOKEN ? Optional.empty() : authenticator.token(token.get(), address, requestId);
     } else {
-      Optional<X509Certificate> cert = clientCertificate(ctx);
-      if (cert.isPresent()) {
-        caller = authenticator.certificate(cert.get().getPublicKey().getEncoded(), address, requestId);
+      java.util.List<X509Certificate> chain = clientChain(ctx);
+      if (!chain.isEmpty()) {
+        caller = authenticator.certificateChain(chain, address, requestId);
       } else {
         Caller none = devMode ? new Caller("dev-root", "dev-mode", address, requestId) : Caller.anonymous(address, requestId);
         ctx.attribute(RESULT, none);
@@ -73,13 +73,22 @@ final class Authentication {
     return token(ctx).isPresent() || clientCertificate(ctx).isPresent();
   }
 
-  private static Optional<String> token(Context ctx) {
+  static Optional<String> token(Context ctx) {
     String auth = ctx.header("Authorization");
     if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return Optional.of(auth.substring(7).trim());
     }
     String custos = ctx.header("X-Custos-Token");
     return custos == null || custos.isBlank() ? Optional.empty() : Optional.of(custos.trim());
+  }
+
+  /** The client certificate chain from the TLS handshake, end entity first; empty if none. */
+  private static java.util.List<X509Certificate> clientChain(Context ctx) {
+    Object chain = ctx.req().getAttribute("jakarta.servlet.request.X509Certificate");
+    if (chain instanceof X509Certificate[] certs && certs.length > 0) {
+      return java.util.List.of(certs);
+    }
+    return java.util.List.of();
   }
 
   private static Optional<X509Certificate> clientCertificate(Context ctx) {

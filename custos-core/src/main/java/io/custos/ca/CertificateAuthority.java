@@ -1,0 +1,469 @@
+package io.custos.ca;
+
+import io.custos.access.AccessGate;
+import io.custos.access.Caller;
+import io.custos.access.Decision;
+import io.custos.barrier.Barrier;
+import io.custos.crypto.Drbg;
+import io.custos.crypto.KeyPairType;
+import io.custos.crypto.SignatureVerifier;
+import io.custos.failure.ConflictException;
+import io.custos.failure.ControlViolationException;
+import io.custos.failure.InvalidInputException;
+import io.custos.failure.NotFoundException;
+import io.custos.failure.PermissionDeniedException;
+import io.custos.kms.KeyManager;
+import io.custos.kms.ManagedKey;
+import io.custos.store.CertificateRecords;
+import io.custos.store.RecordStore;
+import io.custos.store.StoredRecord;
+import io.custos.x509.CaLevel;
+import io.custos.x509.CertificationRequest;
+import io.custos.x509.Certificates;
+import io.custos.x509.CsrParser;
+import io.custos.x509.Profile;
+import io.custos.x509.RequestChecks;
+import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The front door of the certificate authority: online CAs whose keys live in the barrier, and
+ * issuance from verified requests under profiles (SS-002 11.1.x, 11.3.1–11.3.3, 11.5.2).
+ *
+ * <p>Issuing checks, all collected before anything is signed: the request's proof of
+ * possession; key soundness; wildcard-free, well-formed names; the profile's algorithms, name
+ * types, subject fields and lifetime; the hierarchy's lifetime ladder and the issuer's own
+ * expiry (a request beyond is refused, never truncated); the requester's grant of
+ * {@code ca:issue} for every name; and that the key was never certified before (re-key,
+ * no shared keys). A refusal lists every violated rule with its control.
+ */
+public final class CertificateAuthority {
+  public static final String CA_TYPE = "ca.authority";
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,47}");
+
+  /** The owner of a certificate as the inventory shows it (SS-002 11.5.2). */
+  public record Owner(String id, String name, String contact) {}
+
+  /** A certificate just issued, with the chain up to and including the root. */
+  public record Issued(String serial, byte[] certificate, List<byte[]> chain, Instant notAfter) {
+    public Issued {
+      certificate = certificate.clone();
+      chain = chain.stream().map(byte[]::clone).toList();
+    }
+  }
+
+  private final RecordStore records;
+  private final Supplier<Barrier> barrier;
+  private final KeyManager keys;
+  private final CertificateRecords certificates;
+  private final AccessGate gate;
+  private final SignatureVerifier verifier;
+  private final CsrParser parser;
+  private final Drbg drbg;
+  private final Clock clock;
+  private final Function<String, Optional<Owner>> owners;
+  private final String baseUrl;
+  private final Map<String, Profile> profiles = new LinkedHashMap<>();
+
+  public CertificateAuthority(RecordStore records, Supplier<Barrier> barrier, KeyManager keys,
+      CertificateRecords certificates, AccessGate gate, SignatureVerifier verifier, Drbg drbg, Clock clock,
+      Function<String, Optional<Owner>> owners, String baseUrl, List<Profile> extraProfiles) {
+    this.records = records;
+    this.barrier = barrier;
+    this.keys = keys;
+    this.certificates = certificates;
+    this.gate = gate;
+    this.verifier = verifier;
+    this.parser = new CsrParser(verifier);
+    this.drbg = drbg;
+    this.clock = clock;
+    this.owners = owners;
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    Profile.builtIn().forEach(p -> profiles.put(p.name(), p));
+    extraProfiles.forEach(p -> profiles.put(p.name(), p));
+  }
+
+  public List<Profile> profiles() {
+    return List.copyOf(profiles.values());
+  }
+
+  // ---------------------------------------------------------------- CAs
+
+  /**
+   * Creates an online CA whose key is generated in the barrier, and returns its request for the
+   * parent (the root ceremony, or a policy CA) to sign. The CA is pending until activated.
+   */
+  public CaState create(Caller caller, String name, CaLevel level, String algorithm, String subject) {
+    checkName(name);
+    require(caller, "ca:create", "ca/" + name, Map.of());
+    if (level == CaLevel.END_ENTITY) {
+      throw new InvalidInputException("a CA is a root, policy or subordinate CA");
+    }
+    if (find(name).isPresent()) {
+      throw new ConflictException("CA '" + name + "' already exists");
+    }
+    byte[] subjectDer = Certificates.name(subject);
+    ManagedKey key = keys.createCaKey(keyName(name), algorithm, caller.principalId(), level.maxLifetime());
+    KeyPairType type = key.algorithm().pairType().orElseThrow();
+    byte[] csr = Certificates.request(subjectDer, key.newest().publicKey(), type, tbs -> keys.signAsCa(keyName(name), tbs));
+    CaState ca = new CaState(name, level, keyName(name), "pending", subjectDer, Optional.empty(), List.of(),
+        caller.principalId(), clock.instant(), Optional.of(csr));
+    write(ca, 0);
+    return ca;
+  }
+
+  /**
+   * A self-signed root made online. Only for development servers and tests: a production root
+   * lives offline and signs in ceremonies (SS-002 11.3.1).
+   */
+  public CaState createDevRoot(Caller caller, String name, String algorithm, String subject, Duration validity) {
+    checkName(name);
+    require(caller, "ca:create", "ca/" + name, Map.of());
+    byte[] subjectDer = Certificates.name(subject);
+    ManagedKey key = keys.createCaKey(keyName(name), algorithm, caller.principalId(), CaLevel.ROOT.maxLifetime());
+    KeyPairType type = key.algorithm().pairType().orElseThrow();
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    checkLifetime(CaLevel.ROOT, validity);
+    byte[] cert = Certificates.issue(new Certificates.Template(serial(), subjectDer, key.newest().publicKey(),
+        now.minus(Duration.ofMinutes(5)), now.plus(validity), CaLevel.ROOT, Optional.empty(), Set.of("keyCertSign", "cRLSign"),
+        List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), Optional.empty(), Optional.empty(), Optional.empty(),
+        false), new Certificates.Issuer(subjectDer, key.newest().publicKey(), type, tbs -> keys.signAsCa(keyName(name), tbs)));
+    CaState ca = new CaState(name, CaLevel.ROOT, keyName(name), "active", subjectDer, Optional.of(cert), List.of(),
+        caller.principalId(), clock.instant(), Optional.empty());
+    write(ca, 0);
+    return ca;
+  }
+
+  /**
+   * Signs a pending CA's request with an online parent CA (a policy or root CA held online, as
+   * in development) and activates it.
+   */
+  public CaState signSubordinate(Caller caller, String parentName, String childName, Duration validity) {
+    require(caller, "ca:create", "ca/" + childName, Map.of());
+    CaState parent = active(parentName);
+    CaState child = get(childName);
+    if (!child.state().equals("pending")) {
+      throw new ConflictException("CA '" + childName + "' is " + child.state() + ", not pending");
+    }
+    if (!parent.level().mayIssue(child.level())) {
+      throw new ControlViolationException("SS-002 11.1.9", "a " + parent.level().id() + " CA does not certify a "
+          + child.level().id() + " CA");
+    }
+    checkLifetime(child.level(), validity);
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    Instant notAfter = now.plus(validity);
+    X509Certificate parentCert = x509(parent.certificate().orElseThrow());
+    if (notAfter.isAfter(parentCert.getNotAfter().toInstant())) {
+      throw new ControlViolationException("SS-002 11.1.9", "a " + validity.toDays() + "-day CA certificate would outlive "
+          + "its issuer '" + parentName + "' (until " + parentCert.getNotAfter().toInstant() + ")");
+    }
+    ManagedKey childKey = keys.caKey(child.keyName());
+    byte[] cert = Certificates.issue(new Certificates.Template(serial(), child.subjectDer(), childKey.newest().publicKey(),
+        now.minus(Duration.ofMinutes(5)), notAfter, child.level(),
+        child.level() == CaLevel.SUBORDINATE ? Optional.of(0) : Optional.empty(), Set.of("keyCertSign", "cRLSign"),
+        List.of(), List.of(), List.of(), List.of(), List.of(), List.of(Profile.CUSTOS_POLICY),
+        Optional.of(crlUrl(parentName)), Optional.empty(), Optional.of(certUrl(parentName)), false), issuer(parent));
+    return activate(caller, childName, cert, chainOf(parent));
+  }
+
+  /**
+   * Brings a pending CA online with the certificate its parent signed and the chain up to the
+   * root: the certificate must carry the CA's own key, be a CA certificate within its level's
+   * lifetime, and the chain must validate.
+   */
+  public CaState activate(Caller caller, String name, byte[] certificate, List<byte[]> chain) {
+    require(caller, "ca:create", "ca/" + name, Map.of());
+    StoredRecord r = records.get(CA_TYPE, name).orElseThrow(() -> new NotFoundException("no CA named '" + name + "'"));
+    CaState ca = decode(r);
+    if (!ca.state().equals("pending")) {
+      throw new ConflictException("CA '" + name + "' is " + ca.state() + ", not pending");
+    }
+    X509Certificate cert = x509(certificate);
+    ManagedKey key = keys.caKey(ca.keyName());
+    List<String> problems = new ArrayList<>();
+    if (!Arrays.equals(cert.getPublicKey().getEncoded(), key.newest().publicKey())) {
+      problems.add("the certificate is not for this CA's key");
+    }
+    if (cert.getBasicConstraints() < 0) {
+      problems.add("the certificate is not a CA certificate");
+    }
+    Duration life = Duration.between(cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant());
+    if (life.compareTo(ca.level().maxLifetime()) > 0) {
+      problems.add("SS-002 11.1.9: a " + ca.level().id() + " CA lives at most " + ca.level().maxYears() + " years, this "
+          + "certificate " + life.toDays() + " days");
+    }
+    if (chain.isEmpty()) {
+      problems.add("the chain up to the root is missing");
+    } else {
+      try {
+        validate(cert, chain);
+      } catch (InvalidInputException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidInputException("cannot activate CA '" + name + "': " + String.join("; ", problems));
+    }
+    CaState active = new CaState(ca.name(), ca.level(), ca.keyName(), "active", ca.subjectDer(), Optional.of(certificate),
+        chain, ca.owner(), ca.createdAt(), Optional.empty());
+    write(active, r.version());
+    return active;
+  }
+
+  public List<CaState> list(Caller caller) {
+    require(caller, "ca:read", "ca/*", Map.of());
+    List<CaState> out = new ArrayList<>();
+    for (String n : records.list(CA_TYPE, "", 10_000)) {
+      find(n).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  public CaState show(Caller caller, String name) {
+    require(caller, "ca:read", "ca/" + name, Map.of());
+    return get(name);
+  }
+
+  /** The CA's certificate and every certificate above it, up to and including the root. */
+  public List<byte[]> chain(String name) {
+    return chainOf(active(name));
+  }
+
+  // ---------------------------------------------------------------- issuance
+
+  /**
+   * Issues a certificate for a PKCS#10 request under {@code profileName}.
+   *
+   * @param validity the lifetime asked for; the profile's maximum if empty
+   * @throws ControlViolationException listing every rule the request breaks
+   */
+  public Issued issue(Caller caller, String caName, String profileName, byte[] csrBytes, String ownerId,
+      Optional<Duration> validity) {
+    CaState ca = active(caName);
+    if (ca.level() != CaLevel.SUBORDINATE) {
+      throw new ControlViolationException("SS-002 11.3.1", "CA '" + caName + "' is a " + ca.level().id()
+          + " CA; end-entity certificates come from subordinate (issuing) CAs");
+    }
+    Profile profile = profiles.get(profileName);
+    if (profile == null) {
+      throw new NotFoundException("no profile named '" + profileName + "'; one of " + profiles.keySet());
+    }
+    CertificationRequest csr = parser.parse(csrBytes);
+    Map<String, List<String>> attributes = Map.of("dns", csr.dnsNames(), "ip", csr.ipAddresses(),
+        "profile", List.of(profileName));
+    require(caller, "ca:issue", "ca/" + caName + "/profiles/" + profileName, attributes);
+    Owner owner = owners.apply(ownerId).orElseThrow(() -> new InvalidInputException(
+        "owner '" + ownerId + "' is not a known principal; every certificate has one owner with a contact (SS-002 11.3.10)"));
+
+    List<RequestChecks.Violation> violations = new ArrayList<>();
+    violations.addAll(RequestChecks.key(csr.key(), verifier, profile.minRsaBits()));
+    violations.addAll(RequestChecks.names(csr));
+    if (!profile.keyAlgorithms().contains(csr.key().algorithm())) {
+      violations.add(new RequestChecks.Violation("SS-002 11.1.6", "profile " + profileName + " does not accept "
+          + csr.key().algorithm() + " keys (" + profile.keyAlgorithms() + ")"));
+    }
+    sanTypes(csr, profile, violations);
+    for (String field : profile.requiredSubjectFields()) {
+      if (!csr.subjectFields().containsKey(field)) {
+        violations.add(new RequestChecks.Violation("SS-002 11.1.6", "profile " + profileName + " requires subject field "
+            + field));
+      }
+    }
+    Duration lifetime = validity.orElse(profile.maxLifetime());
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    Instant notAfter = now.plus(lifetime);
+    if (lifetime.compareTo(profile.maxLifetime()) > 0) {
+      violations.add(new RequestChecks.Violation("SS-002 11.1.9", lifetime.toDays() + " days is longer than profile "
+          + profileName + " allows (" + profile.maxLifetime().toDays() + " days)"));
+    }
+    if (lifetime.isNegative() || lifetime.compareTo(Duration.ofHours(1)) < 0) {
+      violations.add(new RequestChecks.Violation("SS-002 11.1.9", "a certificate lives at least one hour"));
+    }
+    Instant issuerEnd = x509(ca.certificate().orElseThrow()).getNotAfter().toInstant();
+    if (notAfter.isAfter(issuerEnd)) {
+      violations.add(new RequestChecks.Violation("SS-002 11.1.9", "the certificate would outlive its issuer '" + caName
+          + "' (until " + issuerEnd + "); ask for at most " + Duration.between(now, issuerEnd).toDays() + " days"));
+    }
+    byte[] spkiHash = Certificates.spkiHash(csr.key().spki());
+    certificates.certifiedKey(spkiHash).ifPresent(serial -> violations.add(new RequestChecks.Violation("SS-002 11.1.10",
+        "this public key was already certified (serial " + serial + "); generate a new key pair for a new certificate")));
+    if (!violations.isEmpty()) {
+      throw new ControlViolationException(violations.getFirst().control(), violations.getFirst().message()
+          + (violations.size() > 1 ? violations.subList(1, violations.size()).stream().map(v -> "; " + v)
+              .reduce("", String::concat) : ""));
+    }
+
+    BigInteger serial = serial();
+    byte[] cert = Certificates.issue(new Certificates.Template(serial, csr.subjectDer(),
+        csr.key().spki(), now.minus(Duration.ofMinutes(5)), notAfter, CaLevel.END_ENTITY, Optional.empty(),
+        profile.keyUsage(), profile.extendedKeyUsage(), csr.dnsNames(), csr.ipAddresses(), csr.emails(), csr.uris(),
+        profile.policyOids(), Optional.of(crlUrl(caName)), Optional.of(ocspUrl(caName)), Optional.of(certUrl(caName)),
+        profile.ocspNoCheck()), issuer(ca));
+    String serialHex = serial.toString(16);
+    List<String> sans = new ArrayList<>();
+    csr.dnsNames().forEach(n -> sans.add("dns:" + n));
+    csr.ipAddresses().forEach(n -> sans.add("ip:" + n));
+    csr.emails().forEach(n -> sans.add("email:" + n));
+    csr.uris().forEach(n -> sans.add("uri:" + n));
+    certificates.add(new CertificateRecords.CertificateRow(serialHex, caName, owner.id(), owner.name(), owner.contact(),
+        profileName, csr.subject(), sans, spkiHash, now.minus(Duration.ofMinutes(5)), notAfter, clock.instant(), "good",
+        Optional.empty(), Optional.empty(), cert));
+    List<byte[]> chain = new ArrayList<>();
+    chain.add(ca.certificate().orElseThrow());
+    chain.addAll(ca.chain());
+    return new Issued(serialHex, cert, chain, notAfter);
+  }
+
+  private static void sanTypes(CertificationRequest csr, Profile profile, List<RequestChecks.Violation> out) {
+    Map<String, List<String>> byType = Map.of("dns", csr.dnsNames(), "ip", csr.ipAddresses(), "email", csr.emails(),
+        "uri", csr.uris());
+    int total = 0;
+    for (Map.Entry<String, List<String>> e : byType.entrySet()) {
+      total += e.getValue().size();
+      if (!e.getValue().isEmpty() && !profile.sanTypes().contains(e.getKey())) {
+        out.add(new RequestChecks.Violation("SS-002 11.1.6", "profile " + profile.name() + " does not accept "
+            + e.getKey() + " names (" + e.getValue() + ")"));
+      }
+    }
+    if (profile.requireSan() && total == 0) {
+      out.add(new RequestChecks.Violation("SS-002 11.1.6", "profile " + profile.name()
+          + " requires at least one subject alternative name"));
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private Certificates.Issuer issuer(CaState ca) {
+    ManagedKey key = keys.caKey(ca.keyName());
+    return new Certificates.Issuer(ca.subjectDer(), key.newest().publicKey(), key.algorithm().pairType().orElseThrow(),
+        tbs -> keys.signAsCa(ca.keyName(), tbs));
+  }
+
+  private List<byte[]> chainOf(CaState ca) {
+    List<byte[]> chain = new ArrayList<>();
+    chain.add(ca.certificate().orElseThrow());
+    chain.addAll(ca.chain());
+    return chain;
+  }
+
+  private void validate(X509Certificate cert, List<byte[]> chain) {
+    try {
+      CertificateFactory cf = CertificateFactory.getInstance("X.509");
+      X509Certificate root = x509(chain.getLast());
+      List<X509Certificate> path = new ArrayList<>();
+      path.add(cert);
+      for (int i = 0; i < chain.size() - 1; i++) {
+        path.add(x509(chain.get(i)));
+      }
+      PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
+      params.setRevocationEnabled(false);
+      CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(path), params);
+    } catch (GeneralSecurityException e) {
+      throw new InvalidInputException("the chain does not validate up to its root: " + e.getMessage());
+    }
+  }
+
+  private static void checkLifetime(CaLevel level, Duration validity) {
+    if (validity.compareTo(level.maxLifetime()) > 0) {
+      throw new ControlViolationException("SS-002 11.1.9", "a " + level.id() + " CA lives at most " + level.maxYears()
+          + " years; " + validity.toDays() + " days asked for");
+    }
+  }
+
+  private BigInteger serial() {
+    byte[] b = new byte[16];
+    drbg.nextBytes(b);
+    // 127 random bits under a fixed top bit: positive, always 16 octets (RFC 5280 4.1.2.2, CA/B BR 7.1).
+    b[0] = (byte) ((b[0] & 0x3f) | 0x40);
+    return new BigInteger(1, b);
+  }
+
+  static X509Certificate x509(byte[] der) {
+    try {
+      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw new InvalidInputException("not an X.509 certificate: " + e.getMessage());
+    }
+  }
+
+  private void require(Caller caller, String capability, String resource, Map<String, List<String>> attributes) {
+    if (caller.principalId().equals("anonymous")) {
+      throw new PermissionDeniedException("SS-002 11.3.12", "certificate requests must be authenticated");
+    }
+    if (gate.check(caller, capability, resource, attributes) instanceof Decision.Deny d) {
+      throw new PermissionDeniedException(d.control().orElse("SS-002 11.3.12"), d.reason());
+    }
+  }
+
+  private CaState active(String name) {
+    CaState ca = get(name);
+    if (!ca.state().equals("active")) {
+      throw new ConflictException("CA '" + name + "' is " + ca.state() + "; activate it with its signed certificate first");
+    }
+    return ca;
+  }
+
+  private CaState get(String name) {
+    checkName(name);
+    return find(name).orElseThrow(() -> new NotFoundException("no CA named '" + name + "'"));
+  }
+
+  private Optional<CaState> find(String name) {
+    return records.get(CA_TYPE, name).map(this::decode);
+  }
+
+  private CaState decode(StoredRecord r) {
+    return CaState.decode(barrier.get().open(CA_TYPE, r.id(), r.version(), r.payload()));
+  }
+
+  private void write(CaState ca, long expected) {
+    records.put(CA_TYPE, ca.name(), barrier.get().seal(CA_TYPE, ca.name(), expected + 1, ca.encode()), expected);
+  }
+
+  private static String keyName(String ca) {
+    return "ca." + ca;
+  }
+
+  private static void checkName(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new InvalidInputException("CA name must match [a-z0-9][a-z0-9-]{0,47}");
+    }
+  }
+
+  String crlUrl(String ca) {
+    return baseUrl + "/v1/ca/" + ca + "/crl";
+  }
+
+  String ocspUrl(String ca) {
+    return baseUrl + "/v1/ocsp/" + ca;
+  }
+
+  String certUrl(String ca) {
+    return baseUrl + "/v1/ca/" + ca + "/cert";
+  }
+
+  static String hex(byte[] b) {
+    return HexFormat.of().formatHex(b);
+  }
+}

@@ -1,0 +1,66 @@
+package io.custos.store;
+
+import io.custos.failure.ConflictException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/** The certificate inventory in memory, with the store's rules. */
+public final class MemoryCertificateRecords implements CertificateRecords {
+  private final ConcurrentSkipListMap<String, CertificateRow> rows = new ConcurrentSkipListMap<>();
+  private final Map<String, String> keys = new ConcurrentHashMap<>();
+
+  @Override
+  public synchronized void add(CertificateRow row) {
+    String k = HexFormat.of().formatHex(row.spkiHash());
+    if (keys.containsKey(k)) {
+      throw new ConflictException("this public key was already certified (serial " + keys.get(k) + ")");
+    }
+    if (rows.containsKey(row.serial())) {
+      throw new ConflictException("serial " + row.serial() + " already exists");
+    }
+    keys.put(k, row.serial());
+    rows.put(row.serial(), row);
+  }
+
+  @Override
+  public Optional<String> certifiedKey(byte[] spkiHash) {
+    return Optional.ofNullable(keys.get(HexFormat.of().formatHex(spkiHash)));
+  }
+
+  @Override
+  public Optional<CertificateRow> get(String serial) {
+    return Optional.ofNullable(rows.get(serial));
+  }
+
+  @Override
+  public List<CertificateRow> query(Query q) {
+    return rows.values().stream()
+        .filter(r -> q.ca().map(r.ca()::equals).orElse(true))
+        .filter(r -> q.owner().map(r.owner()::equals).orElse(true))
+        .filter(r -> q.expiringBefore().map(r.notAfter()::isBefore).orElse(true))
+        .filter(r -> q.status().map(r.status()::equals).orElse(true))
+        .filter(r -> q.afterSerial().map(a -> r.serial().compareTo(a) > 0).orElse(true))
+        .limit(q.limit()).toList();
+  }
+
+  @Override
+  public synchronized boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason) {
+    CertificateRow r = rows.get(serial);
+    if (r == null) {
+      return false;
+    }
+    rows.put(serial, new CertificateRow(r.serial(), r.ca(), r.owner(), r.ownerName(), r.ownerContact(), r.profile(),
+        r.subject(), r.sans(), r.spkiHash(), r.notBefore(), r.notAfter(), r.issuedAt(), status, revokedAt, reason, r.der()));
+    return true;
+  }
+
+  @Override
+  public long count() {
+    return rows.size();
+  }
+}
