@@ -100,7 +100,7 @@ final class Node implements AutoCloseable {
       SystemHealth health = new SystemHealth(VersionInfo.CURRENT, storage, seal::state, clock, dev);
       Optional<ServerSettings.Tls> tls = config.tlsCert().map(c -> new ServerSettings.Tls(c, config.tlsKey().orElseThrow()));
       ServerSettings settings = new ServerSettings(config.listen().host(), config.listen().port(), tls, dev,
-          config.maxRequestBytes(), config.idleTimeout(), ServerSettings.DEFAULT_STOP_TIMEOUT);
+          config.maxRequestBytes(), config.idleTimeout(), ServerSettings.DEFAULT_STOP_TIMEOUT, config.rateLimits());
       AccessControl access = new AccessControl(storage.records(), seal::barrier, crypto, java.time.Clock.systemUTC());
       for (String type : List.of(AccessControl.PRINCIPAL_TYPE, AccessControl.POLICY_TYPE, AccessControl.TOKEN_TYPE,
           AccessControl.TOKEN_ACCESSOR_TYPE, AccessControl.TOKEN_KEY_TYPE)) {

@@ -37,6 +37,10 @@ final class Authentication {
     String requestId = RequestIds.of(ctx);
     Optional<String> token = token(ctx);
     Optional<Caller> caller;
+    Throttle throttle = Throttle.of(ctx);
+    if (throttle != null && (token.isPresent() || clientCertificate(ctx).isPresent())) {
+      throttle.beforeAuthentication(ctx); // an address backing off is refused before any lookup
+    }
     if (token.isPresent()) {
       caller = token.get().length() > MAX_TOKEN ? Optional.empty() : authenticator.token(token.get(), address, requestId);
     } else {
@@ -50,9 +54,15 @@ final class Authentication {
       }
     }
     if (caller.isEmpty()) {
+      if (throttle != null) {
+        throttle.authenticationFailed(ctx);
+      }
       UnauthenticatedException e = new UnauthenticatedException();
       ctx.attribute(RESULT, e);
       throw e;
+    }
+    if (throttle != null) {
+      throttle.authenticated(ctx, caller.get().principalId());
     }
     ctx.attribute(RESULT, caller.get());
     return caller.get();

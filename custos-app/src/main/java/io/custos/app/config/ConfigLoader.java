@@ -44,6 +44,8 @@ public final class ConfigLoader {
       "log.level", "CUSTOS_LOG_LEVEL",
       "limits.max_request_bytes", "CUSTOS_MAX_REQUEST_BYTES",
       "limits.idle_timeout", "CUSTOS_IDLE_TIMEOUT",
+      "limits.per_address", "CUSTOS_LIMIT_PER_ADDRESS",
+      "limits.per_principal", "CUSTOS_LIMIT_PER_PRINCIPAL",
       "audit.file", "CUSTOS_AUDIT_FILE",
       "audit.syslog", "CUSTOS_AUDIT_SYSLOG",
       "audit.syslog_ca", "CUSTOS_AUDIT_SYSLOG_CA",
@@ -266,8 +268,13 @@ public final class ConfigLoader {
       }
       return names;
     }).orElse(java.util.List.of());
+    io.custos.server.RateLimits limits = io.custos.server.RateLimits.defaults()
+        .withPerAddress(get("limits.per_address").map(v -> rate(v, "limits.per_address"))
+            .orElse(io.custos.server.RateLimits.DEFAULT_PER_ADDRESS))
+        .withPerPrincipal(get("limits.per_principal").map(v -> rate(v, "limits.per_principal"))
+            .orElse(io.custos.server.RateLimits.DEFAULT_PER_PRINCIPAL));
     return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
-        auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals());
+        auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals(), limits);
   }
 
   /**
@@ -336,6 +343,27 @@ public final class ConfigLoader {
       throw new ConfigException(v.source(), key, "must be from 1m to 30d; got '" + v.text() + "'");
     }
     return d;
+  }
+
+  private static final Pattern RATE = Pattern.compile("(\\d{1,7}(?:\\.\\d{1,3})?)\\s*/\\s*s(?:\\s+burst\\s+(\\d{1,9}))?",
+      Pattern.CASE_INSENSITIVE);
+
+  /** {@code 200/s burst 400}, {@code 200/s} (burst twice the rate) or {@code off}. */
+  static io.custos.server.RateLimits.Rate rate(Value v, String key) {
+    String t = v.text().trim();
+    if (t.equalsIgnoreCase("off")) {
+      return io.custos.server.RateLimits.Rate.OFF;
+    }
+    Matcher m = RATE.matcher(t);
+    if (m.matches()) {
+      double r = Double.parseDouble(m.group(1));
+      long burst = m.group(2) != null ? Long.parseLong(m.group(2)) : Math.max(1, (long) Math.ceil(2 * r));
+      if (r >= 0.001 && burst >= 1 && burst <= 100_000_000) {
+        return new io.custos.server.RateLimits.Rate(r, (int) burst);
+      }
+    }
+    throw new ConfigException(v.source(), key, "must be a rate such as 200/s, 200/s burst 400, or off; got '"
+        + v.text() + "'");
   }
 
   /** Anomaly thresholds (SS-002 11.3.14, 11.4.4); everything else keeps its documented default. */

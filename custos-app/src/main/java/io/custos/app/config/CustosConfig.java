@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param kmsProvider who performs asymmetric key operations: auto, accp or jdk
  * @param kmsApprovedAlgorithms the algorithms keys may have; empty means every one Custos implements
  * @param approvals dual control: which capabilities need how many approvals (SS-002 11.3.11)
+ * @param rateLimits request rate limits per client address and per principal
  */
 public record CustosConfig(
     Path dataDir,
@@ -32,7 +33,8 @@ public record CustosConfig(
     io.custos.monitor.MonitorSettings monitor,
     String kmsProvider,
     java.util.List<String> kmsApprovedAlgorithms,
-    Approvals approvals) {
+    Approvals approvals,
+    io.custos.server.RateLimits rateLimits) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -56,6 +58,7 @@ public record CustosConfig(
     Objects.requireNonNull(kmsProvider, "kmsProvider");
     kmsApprovedAlgorithms = java.util.List.copyOf(kmsApprovedAlgorithms);
     Objects.requireNonNull(approvals, "approvals");
+    Objects.requireNonNull(rateLimits, "rateLimits");
   }
 
   /**
@@ -73,6 +76,17 @@ public record CustosConfig(
     public static Approvals unconfigured() {
       return new Approvals(Optional.empty(), io.custos.access.Approvals.DEFAULT_EXPIRY);
     }
+  }
+
+  /** A configuration with the default rate limits. */
+  public CustosConfig(Path dataDir, HostPort listen, Optional<Path> tlsCert, Optional<Path> tlsKey,
+      Optional<StorageUrl> storage, LogFormat logFormat, String logLevel, long maxRequestBytes, Duration idleTimeout,
+      Optional<Path> auditFile, Optional<HostPort> auditSyslog, Optional<Path> auditSyslogCa, int auditCheckpointEvery,
+      Duration auditCheckpointInterval, io.custos.monitor.MonitorSettings monitor, String kmsProvider,
+      java.util.List<String> kmsApprovedAlgorithms) {
+    this(dataDir, listen, tlsCert, tlsKey, storage, logFormat, logLevel, maxRequestBytes, idleTimeout, auditFile,
+        auditSyslog, auditSyslogCa, auditCheckpointEvery, auditCheckpointInterval, monitor, kmsProvider,
+        kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults());
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

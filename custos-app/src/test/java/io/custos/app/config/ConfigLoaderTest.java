@@ -47,6 +47,7 @@ class ConfigLoaderTest {
     assertThat(c.auditSyslog()).contains(new HostPort("127.0.0.1", 6514));
     assertThat(c.monitor().denials().threshold()).isEqualTo(10);
     assertThat(c.monitor().resources().kekPrefixes()).containsExactly("kms/keys/kek-");
+    assertThat(c.rateLimits()).isEqualTo(io.custos.server.RateLimits.defaults());
   }
 
   @Test
@@ -57,6 +58,28 @@ class ConfigLoaderTest {
     assertThat(c.monitor().denials().threshold()).isEqualTo(3);
     assertThat(c.monitor().bulkDecrypt().threshold()).isEqualTo(20);
     assertThat(c.monitor().rate().factor()).isEqualTo(2.5);
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — rate limits per address and per principal are configurable, by file or environment")
+  void rateLimits() throws Exception {
+    CustosConfig d = new ConfigLoader().load();
+    assertThat(d.rateLimits()).isEqualTo(io.custos.server.RateLimits.defaults());
+    assertThat(d.rateLimits().perAddress()).isEqualTo(new io.custos.server.RateLimits.Rate(200, 400));
+    CustosConfig c = new ConfigLoader().file(yaml("limits:\n  per_address: 50/s burst 80\n  per_principal: 10/s\n"))
+        .load();
+    assertThat(c.rateLimits().perAddress()).isEqualTo(new io.custos.server.RateLimits.Rate(50, 80));
+    assertThat(c.rateLimits().perPrincipal()).isEqualTo(new io.custos.server.RateLimits.Rate(10, 20));
+    CustosConfig e = new ConfigLoader().file(yaml("limits:\n  per_address: 50/s\n"))
+        .environment(Map.of("CUSTOS_LIMIT_PER_ADDRESS", "off", "CUSTOS_LIMIT_PER_PRINCIPAL", "0.5/s burst 1")).load();
+    assertThat(e.rateLimits().perAddress()).isEqualTo(io.custos.server.RateLimits.Rate.OFF);
+    assertThat(e.rateLimits().perPrincipal()).isEqualTo(new io.custos.server.RateLimits.Rate(0.5, 1));
+    for (String bad : new String[] {"fast", "0/s", "200", "200/m", "-1/s", "200/s burst 0", "200/s burst"}) {
+      Path f = yaml("limits:\n  per_address: '" + bad + "'\n");
+      assertThatThrownBy(() -> new ConfigLoader().file(f).load()).as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("'limits.per_address': must be a rate such as 200/s, 200/s burst 400, or off");
+    }
   }
 
   @Test
