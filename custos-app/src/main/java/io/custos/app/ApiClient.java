@@ -80,6 +80,12 @@ final class ApiClient implements AutoCloseable {
     return new ApiClient(addr, custom, b.build(), token(env));
   }
 
+  /** As {@link #fromEnvironment}, but sending {@code token} whatever the environment holds (login). */
+  static ApiClient withToken(Map<String, String> env, String token) {
+    ApiClient c = fromEnvironment(env);
+    return new ApiClient(c.base, c.customCa, c.http, java.util.Optional.of(token));
+  }
+
   URI base() {
     return base;
   }
@@ -92,6 +98,19 @@ final class ApiClient implements AutoCloseable {
     return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)));
   }
+
+  /**
+   * As {@link #postJson(String, byte[])}; with an approval id, the request carries
+   * {@code X-Custos-Approval} to run an operation that dual control approved.
+   */
+  HttpResponse<byte[]> postJson(String path, byte[] body, java.util.Optional<String> approval) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    approval.ifPresent(id -> b.header(APPROVAL_HEADER, id));
+    return send(b);
+  }
+
+  static final String APPROVAL_HEADER = "X-Custos-Approval";
 
   HttpResponse<byte[]> delete(String path) {
     return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).DELETE());
@@ -106,8 +125,17 @@ final class ApiClient implements AutoCloseable {
     return send(b);
   }
 
+  /** PUT of a text body with its content type (policy documents in YAML or JSON). */
+  HttpResponse<byte[]> putText(String path, byte[] body, String contentType) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).header("Content-Type", contentType)
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
   /** The body of a 2xx answer; anything else becomes a ClientFailure quoting the problem's detail. */
   byte[] ok(HttpResponse<byte[]> r) {
+    if (r.statusCode() == 202) {
+      approvalRequested(r.body());
+    }
     if (r.statusCode() / 100 == 2) {
       return r.body();
     }
@@ -118,6 +146,30 @@ final class ApiClient implements AutoCloseable {
       detail = "";
     }
     throw new ClientFailure("server answered HTTP " + r.statusCode() + (detail.isEmpty() ? "" : ": " + detail));
+  }
+
+  /**
+   * A 202 carrying an approval id: the operation was not performed, it waits for dual control
+   * (SS-002 11.3.11). Reported as a failure (exit 1), so scripts never mistake it for a result.
+   */
+  private static void approvalRequested(byte[] body) {
+    JsonNodeHolder n = JsonNodeHolder.of(body);
+    if (n.id().isEmpty()) {
+      return;
+    }
+    throw new ClientFailure("approval requested: " + n.id() + " (needs " + n.required() + " approvals); "
+        + "once approved (custos approval approve " + n.id() + "), run the same command again with --approval " + n.id());
+  }
+
+  private record JsonNodeHolder(String id, int required) {
+    static JsonNodeHolder of(byte[] body) {
+      try {
+        var node = Output.JSON_MAPPER.readTree(body);
+        return new JsonNodeHolder(node.path("approval_id").asText(""), node.path("required").asInt(0));
+      } catch (IOException e) {
+        return new JsonNodeHolder("", 0);
+      }
+    }
   }
 
   private HttpResponse<byte[]> send(HttpRequest.Builder b) {

@@ -50,6 +50,14 @@ final class KeyCommand {
     }
   }
 
+  /** As {@link #post(String, Object)}, re-submitting under an approval when {@code --approval} was given. */
+  static JsonNode post(String path, Object body, ApprovalCommand.Option approval) throws IOException {
+    try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+      return Output.JSON_MAPPER.readTree(client.ok(client.postJson(path, Output.JSON_MAPPER.writeValueAsBytes(body),
+          approval.id())));
+    }
+  }
+
   static JsonNode get(String path) throws IOException {
     try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
       return Output.JSON_MAPPER.readTree(client.ok(client.get(path)));
@@ -321,6 +329,7 @@ final class KeyCommand {
     @Spec CommandSpec spec;
     @Parameters(paramLabel = "NAME") String name;
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the record.") String reason;
+    @Mixin ApprovalCommand.Option approval = new ApprovalCommand.Option();
 
     abstract String target() throws IOException;
 
@@ -331,7 +340,7 @@ final class KeyCommand {
       if (reason != null) {
         body.put("reason", reason);
       }
-      JsonNode k = post(path(name, "state"), body);
+      JsonNode k = post(path(name, "state"), body, approval);
       if (key.root.output == Output.JSON) {
         Output.printJson(spec.commandLine().getOut(), k);
       } else {
@@ -549,6 +558,7 @@ final class KeyCommand {
     @Spec CommandSpec spec;
     @Parameters(paramLabel = "NAME", description = "The wrap key.") String name;
     @ArgGroup(exclusive = true, multiplicity = "1") What what;
+    @Mixin ApprovalCommand.Option approval = new ApprovalCommand.Option();
 
     static final class What {
       @Option(names = "--key", paramLabel = "KEY", description = "A managed key to wrap.") String key;
@@ -571,7 +581,7 @@ final class KeyCommand {
         Arrays.fill(material, (byte) 0);
         body.put("algorithm", what.blob.algorithm);
       }
-      println(spec, post(path(name, "wrap"), body).get("wrapped").asText());
+      println(spec, post(path(name, "wrap"), body, approval).get("wrapped").asText());
       return 0;
     }
   }
@@ -610,10 +620,11 @@ final class KeyCommand {
     @Spec CommandSpec spec;
     @Parameters(paramLabel = "NAME") String name;
     @Option(names = "--wrap-with", required = true, paramLabel = "KEY", description = "The wrap key.") String wrapWith;
+    @Mixin ApprovalCommand.Option approval = new ApprovalCommand.Option();
 
     @Override
     public Integer call() throws IOException {
-      println(spec, post(path(name, "backup"), Map.of("wrap_with", wrapWith)).get("backup").asText());
+      println(spec, post(path(name, "backup"), Map.of("wrap_with", wrapWith), approval).get("backup").asText());
       return 0;
     }
   }

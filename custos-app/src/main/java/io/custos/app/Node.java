@@ -2,6 +2,7 @@ package io.custos.app;
 
 import io.custos.access.AccessControl;
 import io.custos.access.AccessGate;
+import io.custos.access.Approvals;
 import io.custos.app.config.CustosConfig;
 import io.custos.audit.AuditDraft;
 import io.custos.audit.AuditEvent;
@@ -10,7 +11,9 @@ import io.custos.audit.AuditLog;
 import io.custos.monitor.AnomalyDetector;
 import io.custos.monitor.AuditMonitor;
 import io.custos.monitor.KekAuthorisations;
+import io.custos.server.AccessRoutes;
 import io.custos.server.ApiServer;
+import io.custos.server.ApprovalRoutes;
 import io.custos.server.AuditRoutes;
 import io.custos.server.KeyRoutes;
 import io.custos.crypto.AsymmetricProviders;
@@ -97,21 +100,40 @@ final class Node implements AutoCloseable {
       SystemHealth health = new SystemHealth(VersionInfo.CURRENT, storage, seal::state, clock, dev);
       Optional<ServerSettings.Tls> tls = config.tlsCert().map(c -> new ServerSettings.Tls(c, config.tlsKey().orElseThrow()));
       ServerSettings settings = new ServerSettings(config.listen().host(), config.listen().port(), tls, dev,
-          config.maxRequestBytes(), config.idleTimeout(), ServerSettings.DEFAULT_STOP_TIMEOUT);
+          config.maxRequestBytes(), config.idleTimeout(), ServerSettings.DEFAULT_STOP_TIMEOUT, config.rateLimits());
       AccessControl access = new AccessControl(storage.records(), seal::barrier, crypto, java.time.Clock.systemUTC());
       for (String type : List.of(AccessControl.PRINCIPAL_TYPE, AccessControl.POLICY_TYPE, AccessControl.TOKEN_TYPE,
           AccessControl.TOKEN_ACCESSOR_TYPE, AccessControl.TOKEN_KEY_TYPE)) {
         seal.registerSealedType(type);
       }
       seal.onSeal(access::wipe);
+      // Trust stores (SS-002 11.4.5, 11.4.6) and people's second factors (SS-002 11.3.11), under the barrier.
+      io.custos.trust.TrustStores trust = new io.custos.trust.TrustStores(storage.records(), seal::barrier, crypto,
+          java.time.Clock.systemUTC());
+      io.custos.access.SecondFactors secondFactors = new io.custos.access.SecondFactors(storage.records(),
+          seal::barrier, crypto, java.time.Clock.systemUTC(), access);
+      for (String type : List.of(io.custos.trust.TrustStores.TYPE, io.custos.trust.TrustStores.KEY_TYPE,
+          io.custos.access.SecondFactors.TYPE)) {
+        seal.registerSealedType(type);
+      }
       // A dev server lets requests without credentials act as the dev root; presented credentials count as usual.
-      AccessGate gate = dev ? AccessGate.devMode(access) : access;
+      AccessGate base = dev ? AccessGate.devMode(access) : access;
+      // Dual control (SS-002 11.3.11): production defaults unless configured; dev servers need none unless configured.
+      java.util.concurrent.atomic.AtomicReference<KeyManager> keyOwners = new java.util.concurrent.atomic.AtomicReference<>();
+      Approvals approvals = new Approvals(storage.records(), seal::barrier, base,
+          resource -> Optional.ofNullable(keyOwners.get()).flatMap(k -> k.ownerOf(resource)),
+          new Approvals.Settings(config.approvals().required()
+              .orElse(dev ? Map.of() : Approvals.Settings.defaults().required()), config.approvals().expiry()),
+          java.time.Clock.systemUTC(), crypto.drbg().asSecureRandom());
+      seal.registerSealedType(Approvals.TYPE);
+      AccessGate gate = approvals.guard(base);
       io.custos.crypto.AsymmetricProvider asymmetric = AsymmetricProviders.select(config.kmsProvider());
       KeyManager keys = new KeyManager(storage.records(), seal::barrier, crypto, asymmetric,
           config.kmsApprovedAlgorithms().isEmpty() ? AlgorithmPolicy.defaults()
               : AlgorithmPolicy.only(config.kmsApprovedAlgorithms()),
           gate, java.time.Clock.systemUTC());
       opened.add(keys);
+      keyOwners.set(keys);
       seal.registerSealedType(KeyManager.KEY_TYPE);
       seal.registerSealedType(KeyManager.MATERIAL_TYPE);
       seal.registerSealedType(KeyManager.TOMBSTONE_TYPE);
@@ -135,7 +157,11 @@ final class Node implements AutoCloseable {
       }
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
           List.of(SealRoutes.module(seal, audit, gate, dev, crypto, asymmetric), AuditRoutes.module(audit, keyring, gate, dev),
-              KeyRoutes.module(keys, audit, gate, dev)), metrics, access);
+              KeyRoutes.module(keys, audit, gate, dev), AccessRoutes.module(access, audit, gate, dev),
+              ApprovalRoutes.module(approvals, audit, gate, dev),
+              io.custos.server.TrustRoutes.module(trust, audit, gate, dev),
+              io.custos.server.TotpRoutes.module(secondFactors, audit, gate, dev)),
+          metrics, new io.custos.trust.ClientCertificates(access, trust));
       return new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
     } catch (RuntimeException e) {
       closeAll(opened.reversed());
@@ -206,6 +232,11 @@ final class Node implements AutoCloseable {
   /** Dev mode on a fresh store: the one unseal share and the root token it was initialised with. */
   Optional<Seal.InitResult> devInit() {
     return devInit;
+  }
+
+  /** "METHOD /path" of every route the API serves. */
+  List<String> registeredRoutes() {
+    return server.registeredRoutes();
   }
 
   io.custos.system.SystemState sealState() {

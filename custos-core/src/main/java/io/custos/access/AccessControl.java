@@ -48,6 +48,8 @@ public final class AccessControl implements AccessGate, Authenticator {
   private final Tokens tokens;
   /** Last use of each grant, by "principal|grant", for the access review. */
   private final Map<String, Instant> lastUse = new ConcurrentHashMap<>();
+  /** When each principal last authenticated, since start, for finding dormant principals. */
+  private final Map<String, Instant> lastAuthenticated = new ConcurrentHashMap<>();
 
   public AccessControl(RecordStore records, Supplier<Barrier> barrier, CryptoModule module, Clock clock) {
     this.records = records;
@@ -252,6 +254,7 @@ public final class AccessControl implements AccessGate, Authenticator {
       return Optional.empty();
     }
     if (records.get(ROOT_TOKEN_TYPE, sha256Hex(token)).isPresent()) {
+      lastAuthenticated.put(ROOT, clock.instant());
       return Optional.of(new Caller(ROOT, "root-token", clientAddress, requestId));
     }
     Optional<Tokens.Info> info = tokens.lookup(token);
@@ -262,14 +265,16 @@ public final class AccessControl implements AccessGate, Authenticator {
     if (p.isEmpty() || p.get().disabled()) {
       return Optional.empty();
     }
+    lastAuthenticated.put(p.get().id(), clock.instant());
     return Optional.of(new Caller(p.get().id(), "token", clientAddress, requestId, info.get().secondFactorAt()));
   }
 
   /** Authenticates a client certificate by the SHA-256 of its SubjectPublicKeyInfo. */
   public Optional<Caller> authenticateCertificate(byte[] spki, String clientAddress, String requestId) {
     String hash = HexFormat.of().formatHex(sha256(spki));
-    return principalForCertificate(hash).filter(p -> !p.disabled())
-        .map(p -> new Caller(p.id(), "mtls", clientAddress, requestId));
+    Optional<Principal> p = principalForCertificate(hash).filter(x -> !x.disabled());
+    p.ifPresent(x -> lastAuthenticated.put(x.id(), clock.instant()));
+    return p.map(x -> new Caller(x.id(), "mtls", clientAddress, requestId));
   }
 
   @Override
@@ -326,6 +331,14 @@ public final class AccessControl implements AccessGate, Authenticator {
   /** When each principal last used each policy grant, since start. */
   public Map<String, Instant> lastUse() {
     return Map.copyOf(lastUse);
+  }
+
+  /**
+   * When each principal last authenticated (token or client certificate), since this node
+   * started: held in memory only, so a restart forgets it and the review counts from the start.
+   */
+  public Map<String, Instant> lastAuthentication() {
+    return Map.copyOf(lastAuthenticated);
   }
 
   /** Wipes what this service holds in memory (on seal). */

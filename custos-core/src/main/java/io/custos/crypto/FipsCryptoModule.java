@@ -9,7 +9,7 @@ import org.bouncycastle.crypto.fips.FipsStatus;
 /**
  * The Bouncy Castle FIPS module ({@code org.bouncycastle:bc-fips}, FIPS 140-3 validated) behind
  * {@link CryptoModule}: HMAC_DRBG (SHA-512, SP 800-90A), AES-256-GCM (SP 800-38D), HMAC-SHA-256/384
- * (FIPS 198-1), AES key wrap with padding (SP 800-38F) and key pair generation (FIPS 186-5 for EC,
+ * (FIPS 198-1; HMAC-SHA-1 for one-time passwords only), AES key wrap with padding (SP 800-38F) and key pair generation (FIPS 186-5 for EC,
  * EdDSA and RSA; ML-DSA and ML-KEM, which this module version lacks, from the JDK driven by the
  * module's DRBG). Creating one runs the module's power-on self-tests; a module that fails them is
  * refused.

@@ -9,7 +9,7 @@ import org.bouncycastle.crypto.fips.FipsOutputMACCalculator;
 import org.bouncycastle.crypto.fips.FipsSHS;
 
 /**
- * HMAC (FIPS 198-1) with SHA-256 or SHA-384 from the Bouncy Castle FIPS module. As with
+ * HMAC (FIPS 198-1) with SHA-256 or SHA-384 (and SHA-1, for one-time passwords only) from the Bouncy Castle FIPS module. As with
  * {@link FipsAesGcm}, the module's key object is made for one operation and destroyed straight
  * after, so the key's only long-lived copy is the caller's {@link SecretBytes}. The key length
  * policy (key as long as the hash output) is {@link FipsCryptoModule#hmac}'s; this class takes
@@ -29,6 +29,7 @@ final class FipsHmac implements Mac {
       throw new InvalidInputException("an HMAC key cannot be empty");
     }
     this.parameters = switch (algorithm) {
+      case HMAC_SHA1 -> FipsSHS.SHA1_HMAC;
       case HMAC_SHA256 -> FipsSHS.SHA256_HMAC;
       case HMAC_SHA384 -> FipsSHS.SHA384_HMAC;
     };

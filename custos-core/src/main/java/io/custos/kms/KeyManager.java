@@ -290,6 +290,17 @@ public final class KeyManager implements AutoCloseable {
     return key;
   }
 
+  /**
+   * The owner of a key named by resource ({@code keys/NAME}), for separation-of-duties rules;
+   * empty for anything else or a key that does not exist. Reads metadata only.
+   */
+  public Optional<String> ownerOf(String resource) {
+    if (resource == null || !resource.startsWith("keys/") || !NAME.matcher(resource.substring(5)).matches()) {
+      return Optional.empty();
+    }
+    return find(resource.substring(5)).map(ManagedKey::owner);
+  }
+
   /** The key inventory (SS-002 11.5.1): every key (with kms:list) or the caller's own, secrets only by location. */
   public List<InventoryEntry> inventory(Caller caller) {
     authenticated(caller);

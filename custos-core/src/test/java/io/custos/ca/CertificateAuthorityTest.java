@@ -220,7 +220,7 @@ class CertificateAuthorityTest {
   void postQuantum() throws Exception {
     ca.createDevRoot(officer, "pq-root", "ml-dsa-87", "CN=PQ Root", Duration.ofDays(3650));
     ca.create(officer, "pq-issuing", CaLevel.SUBORDINATE, "ml-dsa-65", "CN=PQ Issuing");
-    ca.signSubordinate(officer, "pq-root", "pq-issuing", Duration.ofDays(365));
+    ca.signSubordinate(officer, "pq-root", "pq-issuing", Duration.ofDays(730));
     KeyPair kp = KeyPairGenerator.getInstance("ML-DSA-44").generateKeyPair();
     byte[] req = csr(kp, "ML-DSA-44", new ASN1ObjectIdentifier("2.16.840.1.101.3.4.3.17"), "CN=pq.example.com",
         List.of("pq.example.com"));

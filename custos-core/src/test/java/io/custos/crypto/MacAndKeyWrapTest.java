@@ -42,7 +42,11 @@ class MacAndKeyWrapTest {
       assertThat(mac.verify(other, tag)).isFalse();
       assertThat(mac.verify(message, java.util.Arrays.copyOf(tag, tag.length - 1))).isFalse();
 
-      String jdkName = algorithm == MacAlgorithm.HMAC_SHA256 ? "HmacSHA256" : "HmacSHA384";
+      String jdkName = switch (algorithm) {
+        case HMAC_SHA1 -> "HmacSHA1";
+        case HMAC_SHA256 -> "HmacSHA256";
+        case HMAC_SHA384 -> "HmacSHA384";
+      };
       javax.crypto.Mac jdk = javax.crypto.Mac.getInstance(jdkName);
       key.use(k -> {
         try {

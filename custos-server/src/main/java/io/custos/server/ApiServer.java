@@ -75,6 +75,8 @@ public final class ApiServer implements AutoCloseable {
         "HTTP request latency by route", new double[] {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5}, "route");
     all.addAll(modules);
 
+    Throttle throttle = new Throttle(settings.limits(), System::nanoTime, metrics);
+
     Javalin app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
       cfg.startup.showOldJavalinVersionWarning = false;
@@ -97,6 +99,16 @@ public final class ApiServer implements AutoCloseable {
         c.setIdleTimeout(settings.idleTimeout().toMillis());
         return c;
       }));
+      if (ssl.isEmpty()) {
+        // Dev mode's plain connector, so the idle timeout also closes connections stalled mid-headers.
+        cfg.jetty.addConnector((server, http) -> {
+          var c = new org.eclipse.jetty.server.ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(http));
+          c.setHost(settings.host());
+          c.setPort(settings.port());
+          c.setIdleTimeout(settings.idleTimeout().toMillis());
+          return c;
+        });
+      }
       cfg.jetty.modifyServer(server -> {
         server.setStopTimeout(settings.stopTimeout().toMillis());
         // Javalin attaches its handler inside this wrapper, so stop() waits for in-flight requests.
@@ -111,6 +123,7 @@ public final class ApiServer implements AutoCloseable {
 
       cfg.routes.before(ctx -> {
         RequestIds.assign(ctx);
+        throttle.before(ctx); // rate limits first: nothing below runs for a refused request
         ctx.attribute(MAX_BODY_ATTR, settings.maxRequestBytes());
         ctx.attribute(Authentication.AUTHENTICATOR, authenticator);
         long declared = ctx.req().getContentLengthLong();
@@ -118,6 +131,7 @@ public final class ApiServer implements AutoCloseable {
           throw new HttpResponseException(413, "request body too large");
         }
       });
+      cfg.routes.exception(TooManyRequests.class, Problems::tooManyRequests);
       cfg.routes.exception(CustosException.class, Problems::custos);
       cfg.routes.exception(Json.UnsupportedMediaType.class, Problems::unsupportedMediaType);
       cfg.routes.exception(HttpResponseException.class, Problems::http);
@@ -126,7 +140,9 @@ public final class ApiServer implements AutoCloseable {
         String route = routeOf(ctx);
         requests.inc(ctx.method().name(), route, String.valueOf(ctx.statusCode()));
         latency.observe(ms / 1000.0, route);
-        logRequest(ctx, ms);
+        if (ctx.statusCode() != 429) { // refusals under a flood are counted, not logged one by one
+          logRequest(ctx, ms);
+        }
       });
 
       RouteModule.Registrar registrar = new RouteModule.Registrar() {

@@ -91,6 +91,15 @@ final class AuditedCall {
         throw new PermissionDeniedException(deny.control().map(c -> c + ": ").orElse("") + deny.reason());
       }
       case Decision.Allow allow -> {
+        if (capability.isPresent() && gate instanceof io.custos.access.ApprovalGate approvals) {
+          // Dual control (SS-002 11.3.11): sensitive operations wait for approvals, then run once.
+          ApprovalCheck.Outcome admitted = ApprovalCheck.admit(ctx, log, approvals.approvals(), caller,
+              new ApprovalCheck.Subject(capability.get(), grantResource), action);
+          if (!admitted.perform()) {
+            return;
+          }
+          admitted.approval().ifPresent(id -> params.put("approval", id));
+        }
         Runnable respond;
         try {
           respond = perform.get();

@@ -37,12 +37,16 @@ final class Authentication {
     String requestId = RequestIds.of(ctx);
     Optional<String> token = token(ctx);
     Optional<Caller> caller;
+    Throttle throttle = Throttle.of(ctx);
+    if (throttle != null && (token.isPresent() || clientCertificate(ctx).isPresent())) {
+      throttle.beforeAuthentication(ctx); // an address backing off is refused before any lookup
+    }
     if (token.isPresent()) {
       caller = token.get().length() > MAX_TOKEN ? Optional.empty() : authenticator.token(token.get(), address, requestId);
     } else {
-      Optional<X509Certificate> cert = clientCertificate(ctx);
-      if (cert.isPresent()) {
-        caller = authenticator.certificate(cert.get().getPublicKey().getEncoded(), address, requestId);
+      java.util.List<X509Certificate> chain = clientChain(ctx);
+      if (!chain.isEmpty()) {
+        caller = authenticator.certificateChain(chain, address, requestId);
       } else {
         Caller none = devMode ? new Caller("dev-root", "dev-mode", address, requestId) : Caller.anonymous(address, requestId);
         ctx.attribute(RESULT, none);
@@ -50,9 +54,15 @@ final class Authentication {
       }
     }
     if (caller.isEmpty()) {
+      if (throttle != null) {
+        throttle.authenticationFailed(ctx);
+      }
       UnauthenticatedException e = new UnauthenticatedException();
       ctx.attribute(RESULT, e);
       throw e;
+    }
+    if (throttle != null) {
+      throttle.authenticated(ctx, caller.get().principalId());
     }
     ctx.attribute(RESULT, caller.get());
     return caller.get();
@@ -63,13 +73,27 @@ final class Authentication {
     return token(ctx).isPresent() || clientCertificate(ctx).isPresent();
   }
 
-  private static Optional<String> token(Context ctx) {
+  /** The bearer token the request presented, if any: for routes about the caller's own token. */
+  static Optional<String> presentedToken(Context ctx) {
+    return token(ctx);
+  }
+
+  static Optional<String> token(Context ctx) {
     String auth = ctx.header("Authorization");
     if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return Optional.of(auth.substring(7).trim());
     }
     String custos = ctx.header("X-Custos-Token");
     return custos == null || custos.isBlank() ? Optional.empty() : Optional.of(custos.trim());
+  }
+
+  /** The client certificate chain from the TLS handshake, end entity first; empty if none. */
+  private static java.util.List<X509Certificate> clientChain(Context ctx) {
+    Object chain = ctx.req().getAttribute("jakarta.servlet.request.X509Certificate");
+    if (chain instanceof X509Certificate[] certs && certs.length > 0) {
+      return java.util.List.of(certs);
+    }
+    return java.util.List.of();
   }
 
   private static Optional<X509Certificate> clientCertificate(Context ctx) {

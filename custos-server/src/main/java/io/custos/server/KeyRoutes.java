@@ -603,6 +603,7 @@ public final class KeyRoutes implements RouteModule {
         throw new InvalidInputException("give either 'key' (a managed key) or 'blob' and 'algorithm', not both");
       }
       params.put("wrapped_key", target.get());
+      ApprovalCheck.also(ctx, "kms:export", "keys/" + target.get()); // the wrapped key leaves: export approvals apply
       run(ctx, "kms:wrap", "kms.wrap", name, params, caller -> {
         String w = keys.wrapKey(caller, name, target.get());
         params.put("version", String.valueOf(versionOf(w)));

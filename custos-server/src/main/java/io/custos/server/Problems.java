@@ -53,6 +53,11 @@ final class Problems {
     write(ctx, status, codeFor(status), detail, null);
   }
 
+  static void tooManyRequests(TooManyRequests e, Context ctx) {
+    ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
+    write(ctx, 429, "too-many-requests", e.getMessage(), null);
+  }
+
   static void unsupportedMediaType(Json.UnsupportedMediaType e, Context ctx) {
     write(ctx, 415, "unsupported-media-type", e.getMessage(), null);
   }
@@ -77,6 +82,7 @@ final class Problems {
       case 413 -> "request-too-large";
       case 414 -> "uri-too-long";
       case 415 -> "unsupported-media-type";
+      case 429 -> "too-many-requests";
       case 431 -> "headers-too-large";
       case 503 -> "unavailable";
       default -> status >= 500 ? "internal" : "http-" + status;

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param maxRequestBytes largest request body accepted
  * @param idleTimeout a connection silent this long is closed
  * @param stopTimeout how long in-flight requests may run on after a stop is asked for
+ * @param limits request rate limits per address and per principal
  */
 public record ServerSettings(
     String host,
@@ -25,7 +26,8 @@ public record ServerSettings(
     boolean dev,
     long maxRequestBytes,
     Duration idleTimeout,
-    Duration stopTimeout) {
+    Duration stopTimeout,
+    RateLimits limits) {
 
   /** 2 MiB: a 1 MiB key-service payload in base64 (1.4 MB) with its JSON fits. */
   public static final long DEFAULT_MAX_REQUEST_BYTES = 2 * 1024 * 1024;
@@ -45,12 +47,24 @@ public record ServerSettings(
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(idleTimeout, "idleTimeout");
     Objects.requireNonNull(stopTimeout, "stopTimeout");
+    Objects.requireNonNull(limits, "limits");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
     }
     if (maxRequestBytes < 1) {
       throw new IllegalArgumentException("maxRequestBytes must be positive");
     }
+  }
+
+  /** Settings with the default rate limits. */
+  public ServerSettings(String host, int port, Optional<Tls> tls, boolean dev, long maxRequestBytes,
+      Duration idleTimeout, Duration stopTimeout) {
+    this(host, port, tls, dev, maxRequestBytes, idleTimeout, stopTimeout, RateLimits.defaults());
+  }
+
+  /** These settings with other rate limits. */
+  public ServerSettings withLimits(RateLimits limits) {
+    return new ServerSettings(host, port, tls, dev, maxRequestBytes, idleTimeout, stopTimeout, limits);
   }
 
   /** Settings with the default limits. */

@@ -17,7 +17,8 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * The HTTPS connector: TLS 1.3, and TLS 1.2 only with forward-secret AEAD suites
- * (SS-002 11.3.4: keys and secrets travel only over secure channels).
+ * (SS-002 11.3.4: keys and secrets travel only over secure channels). Clients may present a
+ * certificate (mutual TLS); see {@link ClientCertificateDeferring}.
  */
 final class TlsConnector {
   static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
@@ -46,18 +47,83 @@ final class TlsConnector {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       ks.setKeyEntry("custos", key, password, chain.toArray(X509Certificate[]::new));
-      SslContextFactory.Server f = new SslContextFactory.Server();
+      SslContextFactory.Server f = new ClientCertificateDeferring();
       f.setKeyStore(ks);
       f.setKeyStorePassword(new String(password));
       f.setIncludeProtocols(PROTOCOLS);
       f.setIncludeCipherSuites(CIPHER_SUITES);
       f.setRenegotiationAllowed(false);
       f.setSniRequired(false);
+      // Mutual TLS for machines: a client certificate is asked for, not required; whether it is
+      // trusted is decided per request by the application (Authentication), against the trust
+      // store and the principal bindings as they are at that moment.
+      f.setWantClientAuth(true);
+      f.setNeedClientAuth(false);
       return f;
     } catch (java.security.GeneralSecurityException | java.io.IOException e) {
       throw new ServerStartException("TLS key store cannot be built: " + e.getMessage(), e);
     } finally {
       Arrays.fill(password, '\0');
+    }
+  }
+
+  /**
+   * The TLS layer takes any client certificate chain (the handshake still proves the client holds
+   * the private key), so that a revoked binding or a changed trust store is judged on the next
+   * request rather than cached in a TLS session. Unknown CAs are not advertised to clients.
+   */
+  static final class ClientCertificateDeferring extends SslContextFactory.Server {
+    @Override
+    protected javax.net.ssl.TrustManager[] getTrustManagers(KeyStore trustStore,
+        java.util.Collection<? extends java.security.cert.CRL> crls) {
+      return new javax.net.ssl.TrustManager[] {new DeferToApplication()};
+    }
+  }
+
+  private static final class DeferToApplication extends javax.net.ssl.X509ExtendedTrustManager {
+    private static void present(X509Certificate[] chain) throws java.security.cert.CertificateException {
+      if (chain == null || chain.length == 0) {
+        throw new java.security.cert.CertificateException("empty client certificate chain");
+      }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+      present(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+        throws java.security.cert.CertificateException {
+      present(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+        throws java.security.cert.CertificateException {
+      present(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("the API server does not verify servers");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+        throws java.security.cert.CertificateException {
+      checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+        throws java.security.cert.CertificateException {
+      checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
     }
   }
 

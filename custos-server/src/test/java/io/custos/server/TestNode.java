@@ -24,9 +24,14 @@ final class TestNode implements AutoCloseable {
   SystemState state = SystemState.UNINITIALISED;
 
   TestNode(Path dir, ServerSettings settings, List<RouteModule> modules) {
+    this(dir, settings, modules, io.custos.access.Authenticator.none());
+  }
+
+  /** A node whose requests' credentials are checked by {@code authenticator}. */
+  TestNode(Path dir, ServerSettings settings, List<RouteModule> modules, io.custos.access.Authenticator authenticator) {
     storage = JdbcStorage.open(StorageUrl.inDataDir(dir), VERSION.version(), InstantSource.system());
     SystemHealth health = new SystemHealth(VERSION, storage, () -> state, InstantSource.system(), settings.dev());
-    server = ApiServer.start(settings, VERSION.version(), health, modules);
+    server = ApiServer.start(settings, VERSION.version(), health, modules, new Metrics(), authenticator);
   }
 
   static ServerSettings dev() {

@@ -44,6 +44,8 @@ public final class ConfigLoader {
       "log.level", "CUSTOS_LOG_LEVEL",
       "limits.max_request_bytes", "CUSTOS_MAX_REQUEST_BYTES",
       "limits.idle_timeout", "CUSTOS_IDLE_TIMEOUT",
+      "limits.per_address", "CUSTOS_LIMIT_PER_ADDRESS",
+      "limits.per_principal", "CUSTOS_LIMIT_PER_PRINCIPAL",
       "audit.file", "CUSTOS_AUDIT_FILE",
       "audit.syslog", "CUSTOS_AUDIT_SYSLOG",
       "audit.syslog_ca", "CUSTOS_AUDIT_SYSLOG_CA",
@@ -55,8 +57,10 @@ public final class ConfigLoader {
       "monitor.bulk_decrypt", "CUSTOS_MONITOR_BULK_DECRYPT",
       "monitor.kek_prefix", "CUSTOS_MONITOR_KEK_PREFIX",
       "kms.provider", "CUSTOS_KMS_PROVIDER",
-      "kms.approved_algorithms", "CUSTOS_KMS_APPROVED_ALGORITHMS");
-  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms");
+      "kms.approved_algorithms", "CUSTOS_KMS_APPROVED_ALGORITHMS",
+      "access.approvals", "CUSTOS_ACCESS_APPROVALS",
+      "access.approval_expiry", "CUSTOS_ACCESS_APPROVAL_EXPIRY");
+  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms", "access");
   private static final Set<String> PROVIDERS = Set.of("auto", "accp", "jdk");
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -134,6 +138,18 @@ public final class ConfigLoader {
           items.add(item.asText());
         }
         values.put(key, new Value(String.join(",", items), source));
+        continue;
+      }
+      if (key.equals("access.approvals") && v.isObject()) {
+        java.util.List<String> items = new java.util.ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> a = v.fields(); a.hasNext(); ) {
+          Map.Entry<String, JsonNode> item = a.next();
+          if (!item.getValue().isValueNode() || item.getValue().isNull()) {
+            throw new ConfigException(source, key, "must map capabilities to numbers of approvals, e.g. kms:backup: 2");
+          }
+          items.add(item.getKey() + "=" + item.getValue().asText());
+        }
+        values.put(key, new Value(items.isEmpty() ? "none" : String.join(",", items), source));
         continue;
       }
       if (!v.isValueNode() || v.isNull()) {
@@ -252,8 +268,102 @@ public final class ConfigLoader {
       }
       return names;
     }).orElse(java.util.List.of());
+    io.custos.server.RateLimits limits = io.custos.server.RateLimits.defaults()
+        .withPerAddress(get("limits.per_address").map(v -> rate(v, "limits.per_address"))
+            .orElse(io.custos.server.RateLimits.DEFAULT_PER_ADDRESS))
+        .withPerPrincipal(get("limits.per_principal").map(v -> rate(v, "limits.per_principal"))
+            .orElse(io.custos.server.RateLimits.DEFAULT_PER_PRINCIPAL));
     return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
-        auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved);
+        auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals(), limits);
+  }
+
+  /**
+   * Dual control: {@code access.approvals} maps capabilities to approvals needed
+   * ({@code kms:backup=2,kms:export=2} in CUSTOS_ACCESS_APPROVALS; {@code none} for none), and
+   * {@code access.approval_expiry} is how long a request lives (1m to 30d, default 24h).
+   */
+  private CustosConfig.Approvals approvals() {
+    Optional<Map<String, Integer>> required = get("access.approvals").map(v -> {
+      Map<String, Integer> m = new LinkedHashMap<>();
+      String t = v.text().trim();
+      if (t.equalsIgnoreCase("none") || t.isEmpty()) {
+        return m;
+      }
+      for (String item : t.split(",")) {
+        String[] kv = item.trim().split("=", 2);
+        if (kv.length != 2) {
+          throw new ConfigException(v.source(), "access.approvals", "must map capabilities to numbers of approvals, "
+              + "e.g. kms:backup=2; got '" + item.trim() + "'");
+        }
+        String cap = kv[0].trim();
+        int n;
+        try {
+          n = Integer.parseInt(kv[1].trim());
+        } catch (NumberFormatException e) {
+          throw new ConfigException(v.source(), "access.approvals", cap + " must be a number of approvals, got '"
+              + kv[1].trim() + "'");
+        }
+        m.put(cap, n);
+      }
+      return m;
+    });
+    Duration expiry = get("access.approval_expiry").map(v -> longDuration(v, "access.approval_expiry"))
+        .orElse(io.custos.access.Approvals.DEFAULT_EXPIRY);
+    try {
+      new io.custos.access.Approvals.Settings(required.orElse(Map.of()), expiry);
+    } catch (InvalidInputException e) {
+      Value v = get("access.approvals").or(() -> get("access.approval_expiry")).orElseThrow();
+      throw new ConfigException(v.source(), "access.approvals", e.getMessage());
+    }
+    return new CustosConfig.Approvals(required, expiry);
+  }
+
+  private static final Pattern LONG_DURATION = Pattern.compile("(\\d{1,6})(m|h|d)");
+
+  /** 30m, 24h, 7d or ISO-8601 (PT24H, P7D); 1m to 30d. */
+  private static Duration longDuration(Value v, String key) {
+    String t = v.text().trim();
+    Duration d;
+    Matcher m = LONG_DURATION.matcher(t);
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      d = switch (m.group(2)) {
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    } else {
+      try {
+        d = Duration.parse(t);
+      } catch (DateTimeParseException e) {
+        throw new ConfigException(v.source(), key, "must be a duration such as 30m, 24h, 7d or PT24H; got '" + v.text() + "'");
+      }
+    }
+    if (d.compareTo(Duration.ofMinutes(1)) < 0 || d.compareTo(Duration.ofDays(30)) > 0) {
+      throw new ConfigException(v.source(), key, "must be from 1m to 30d; got '" + v.text() + "'");
+    }
+    return d;
+  }
+
+  private static final Pattern RATE = Pattern.compile("(\\d{1,7}(?:\\.\\d{1,3})?)\\s*/\\s*s(?:\\s+burst\\s+(\\d{1,9}))?",
+      Pattern.CASE_INSENSITIVE);
+
+  /** {@code 200/s burst 400}, {@code 200/s} (burst twice the rate) or {@code off}. */
+  static io.custos.server.RateLimits.Rate rate(Value v, String key) {
+    String t = v.text().trim();
+    if (t.equalsIgnoreCase("off")) {
+      return io.custos.server.RateLimits.Rate.OFF;
+    }
+    Matcher m = RATE.matcher(t);
+    if (m.matches()) {
+      double r = Double.parseDouble(m.group(1));
+      long burst = m.group(2) != null ? Long.parseLong(m.group(2)) : Math.max(1, (long) Math.ceil(2 * r));
+      if (r >= 0.001 && burst >= 1 && burst <= 100_000_000) {
+        return new io.custos.server.RateLimits.Rate(r, (int) burst);
+      }
+    }
+    throw new ConfigException(v.source(), key, "must be a rate such as 200/s, 200/s burst 400, or off; got '"
+        + v.text() + "'");
   }
 
   /** Anomaly thresholds (SS-002 11.3.14, 11.4.4); everything else keeps its documented default. */

@@ -12,6 +12,8 @@ import java.util.Optional;
  * @param storage empty means the default, a SQLite file in the data directory
  * @param kmsProvider who performs asymmetric key operations: auto, accp or jdk
  * @param kmsApprovedAlgorithms the algorithms keys may have; empty means every one Custos implements
+ * @param approvals dual control: which capabilities need how many approvals (SS-002 11.3.11)
+ * @param rateLimits request rate limits per client address and per principal
  */
 public record CustosConfig(
     Path dataDir,
@@ -30,7 +32,9 @@ public record CustosConfig(
     Duration auditCheckpointInterval,
     io.custos.monitor.MonitorSettings monitor,
     String kmsProvider,
-    java.util.List<String> kmsApprovedAlgorithms) {
+    java.util.List<String> kmsApprovedAlgorithms,
+    Approvals approvals,
+    io.custos.server.RateLimits rateLimits) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -53,6 +57,36 @@ public record CustosConfig(
     Objects.requireNonNull(monitor, "monitor");
     Objects.requireNonNull(kmsProvider, "kmsProvider");
     kmsApprovedAlgorithms = java.util.List.copyOf(kmsApprovedAlgorithms);
+    Objects.requireNonNull(approvals, "approvals");
+    Objects.requireNonNull(rateLimits, "rateLimits");
+  }
+
+  /**
+   * {@code access.approvals} and {@code access.approval_expiry}.
+   *
+   * @param required capability to approvals needed; empty when not configured (production
+   *     servers then use the defaults, dev servers need none)
+   */
+  public record Approvals(Optional<java.util.Map<String, Integer>> required, Duration expiry) {
+    public Approvals {
+      required = required.map(java.util.Map::copyOf);
+      Objects.requireNonNull(expiry, "expiry");
+    }
+
+    public static Approvals unconfigured() {
+      return new Approvals(Optional.empty(), io.custos.access.Approvals.DEFAULT_EXPIRY);
+    }
+  }
+
+  /** A configuration with the default rate limits. */
+  public CustosConfig(Path dataDir, HostPort listen, Optional<Path> tlsCert, Optional<Path> tlsKey,
+      Optional<StorageUrl> storage, LogFormat logFormat, String logLevel, long maxRequestBytes, Duration idleTimeout,
+      Optional<Path> auditFile, Optional<HostPort> auditSyslog, Optional<Path> auditSyslogCa, int auditCheckpointEvery,
+      Duration auditCheckpointInterval, io.custos.monitor.MonitorSettings monitor, String kmsProvider,
+      java.util.List<String> kmsApprovedAlgorithms) {
+    this(dataDir, listen, tlsCert, tlsKey, storage, logFormat, logLevel, maxRequestBytes, idleTimeout, auditFile,
+        auditSyslog, auditSyslogCa, auditCheckpointEvery, auditCheckpointInterval, monitor, kmsProvider,
+        kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults());
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

@@ -47,6 +47,7 @@ class ConfigLoaderTest {
     assertThat(c.auditSyslog()).contains(new HostPort("127.0.0.1", 6514));
     assertThat(c.monitor().denials().threshold()).isEqualTo(10);
     assertThat(c.monitor().resources().kekPrefixes()).containsExactly("kms/keys/kek-");
+    assertThat(c.rateLimits()).isEqualTo(io.custos.server.RateLimits.defaults());
   }
 
   @Test
@@ -57,6 +58,28 @@ class ConfigLoaderTest {
     assertThat(c.monitor().denials().threshold()).isEqualTo(3);
     assertThat(c.monitor().bulkDecrypt().threshold()).isEqualTo(20);
     assertThat(c.monitor().rate().factor()).isEqualTo(2.5);
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — rate limits per address and per principal are configurable, by file or environment")
+  void rateLimits() throws Exception {
+    CustosConfig d = new ConfigLoader().load();
+    assertThat(d.rateLimits()).isEqualTo(io.custos.server.RateLimits.defaults());
+    assertThat(d.rateLimits().perAddress()).isEqualTo(new io.custos.server.RateLimits.Rate(200, 400));
+    CustosConfig c = new ConfigLoader().file(yaml("limits:\n  per_address: 50/s burst 80\n  per_principal: 10/s\n"))
+        .load();
+    assertThat(c.rateLimits().perAddress()).isEqualTo(new io.custos.server.RateLimits.Rate(50, 80));
+    assertThat(c.rateLimits().perPrincipal()).isEqualTo(new io.custos.server.RateLimits.Rate(10, 20));
+    CustosConfig e = new ConfigLoader().file(yaml("limits:\n  per_address: 50/s\n"))
+        .environment(Map.of("CUSTOS_LIMIT_PER_ADDRESS", "off", "CUSTOS_LIMIT_PER_PRINCIPAL", "0.5/s burst 1")).load();
+    assertThat(e.rateLimits().perAddress()).isEqualTo(io.custos.server.RateLimits.Rate.OFF);
+    assertThat(e.rateLimits().perPrincipal()).isEqualTo(new io.custos.server.RateLimits.Rate(0.5, 1));
+    for (String bad : new String[] {"fast", "0/s", "200", "200/m", "-1/s", "200/s burst 0", "200/s burst"}) {
+      Path f = yaml("limits:\n  per_address: '" + bad + "'\n");
+      assertThatThrownBy(() -> new ConfigLoader().file(f).load()).as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("'limits.per_address': must be a rate such as 200/s, 200/s burst 400, or off");
+    }
   }
 
   @Test
@@ -174,5 +197,30 @@ class ConfigLoaderTest {
   @DisplayName("an empty file configures nothing")
   void emptyFile() throws Exception {
     assertThat(new ConfigLoader().file(yaml("# nothing\n")).load().listen()).isEqualTo(CustosConfig.DEFAULT_LISTEN);
+  }
+
+  @Test
+  @DisplayName("access.approvals maps capabilities to approvals needed; unknown capabilities and bad counts are refused")
+  void approvals() throws Exception {
+    assertThat(new ConfigLoader().load().approvals().required()).isEmpty();
+    CustosConfig c = new ConfigLoader().file(yaml("""
+        access:
+          approvals:
+            kms:backup: 2
+            kms:export: 3
+          approval_expiry: 8h
+        """)).load();
+    assertThat(c.approvals().required()).hasValue(java.util.Map.of("kms:backup", 2, "kms:export", 3));
+    assertThat(c.approvals().expiry()).isEqualTo(java.time.Duration.ofHours(8));
+    assertThat(new ConfigLoader().environment(java.util.Map.of("CUSTOS_ACCESS_APPROVALS", "none")).load()
+        .approvals().required()).hasValue(java.util.Map.of());
+    assertThat(new ConfigLoader().environment(java.util.Map.of("CUSTOS_ACCESS_APPROVALS", "kms:destroy=2")).load()
+        .approvals().required()).hasValue(java.util.Map.of("kms:destroy", 2));
+    assertThatThrownBy(() -> new ConfigLoader().file(yaml("access:\n  approvals:\n    kms:nope: 2\n")).load())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("access.approvals").hasMessageContaining("kms:nope");
+    assertThatThrownBy(() -> new ConfigLoader().file(yaml("access:\n  approvals:\n    kms:backup: two\n")).load())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("number of approvals");
+    assertThatThrownBy(() -> new ConfigLoader().file(yaml("access:\n  approval_expiry: 90d\n")).load())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("1m to 30d");
   }
 }
