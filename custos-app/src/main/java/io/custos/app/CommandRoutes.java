@@ -48,6 +48,8 @@ final class CommandRoutes {
       calls("key " + v, "POST /v1/keys/{name}/" + v);
     }
     calls("key restore", "POST /v1/keys/restore");
+    calls("key import-key", "GET /v1/keys/import-key");
+    calls("key import", "POST /v1/keys/import");
     calls("key public-key", "GET /v1/keys/{name}/public");
     // The audit verbs also work offline with --data-dir, reading the store directly (file access, not a grant).
     calls("audit search", "GET /v1/audit/events");

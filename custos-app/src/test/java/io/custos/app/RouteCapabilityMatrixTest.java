@@ -74,6 +74,8 @@ class RouteCapabilityMatrixTest {
       Map.entry("POST /v1/keys/{name}/unwrap", CO),
       Map.entry("POST /v1/keys/{name}/backup", CO),
       Map.entry("POST /v1/keys/restore", CO),
+      Map.entry("GET /v1/keys/import-key", CO),
+      Map.entry("POST /v1/keys/import", CO),
       Map.entry("POST /v1/access/principals", ADMIN),
       Map.entry("GET /v1/access/principals", READERS),
       Map.entry("GET /v1/access/principals/{id}", READERS),

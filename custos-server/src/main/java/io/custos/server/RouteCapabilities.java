@@ -101,6 +101,8 @@ public final class RouteCapabilities {
       ownerCap("POST /v1/keys/{name}/" + op, "kms:" + op, List.of(), owner);
     }
     cap("POST /v1/keys/restore", "kms:restore", "keys/{name}");
+    cap("GET /v1/keys/import-key", "kms:import", "keys/*");
+    cap("POST /v1/keys/import", "kms:import", "keys/{name}");
     // access
     cap("POST /v1/access/principals", "access:principal-write", "access/principals/{id}",
         List.of(), "roles or policies given at creation need access:role-write too");
