@@ -4,6 +4,7 @@ import io.custos.app.config.ConfigLoader;
 import io.custos.app.config.CustosConfig;
 import io.custos.store.StorageUrl;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -21,8 +22,18 @@ public final class EmbeddedNode implements AutoCloseable {
 
   /** Starts a dev node on {@code listen} (e.g. {@code 127.0.0.1:0}) over a store in {@code dataDir}. */
   public static EmbeddedNode startDev(Path dataDir, String listen, String rootToken) {
-    CustosConfig config = new ConfigLoader().flag("listen", "--listen", listen)
-        .flag("data_dir", "--data-dir", dataDir.toString()).load();
+    return startDev(dataDir, listen, rootToken, Map.of());
+  }
+
+  /**
+   * {@link #startDev(Path, String, String)} with configuration keys set as options would set them,
+   * e.g. {@code limits.per_address: off} for a load test from one address.
+   */
+  public static EmbeddedNode startDev(Path dataDir, String listen, String rootToken, Map<String, String> settings) {
+    ConfigLoader loader = new ConfigLoader().flag("listen", "--listen", listen)
+        .flag("data_dir", "--data-dir", dataDir.toString());
+    settings.forEach((k, v) -> loader.flag(k, k, v));
+    CustosConfig config = loader.load();
     return new EmbeddedNode(Node.start(config, StorageUrl.inDataDir(dataDir), true, Optional.of(rootToken)));
   }
 
