@@ -98,7 +98,8 @@ final class Node implements AutoCloseable {
       central.ifPresent(opened::add);
 
       SystemHealth health = new SystemHealth(VersionInfo.CURRENT, storage, seal::state, clock, dev);
-      Optional<ServerSettings.Tls> tls = config.tlsCert().map(c -> new ServerSettings.Tls(c, config.tlsKey().orElseThrow()));
+      Optional<ServerSettings.Tls> tls = config.tlsCert().map(c -> new ServerSettings.Tls(c, config.tlsKey().orElseThrow(),
+          config.tlsAllowTls12()));
       ServerSettings settings = new ServerSettings(config.listen().host(), config.listen().port(), tls, dev,
           config.maxRequestBytes(), config.idleTimeout(), ServerSettings.DEFAULT_STOP_TIMEOUT, config.rateLimits());
       AccessControl access = new AccessControl(storage.records(), seal::barrier, crypto, java.time.Clock.systemUTC());
@@ -157,7 +158,7 @@ final class Node implements AutoCloseable {
       }
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
           List.of(SealRoutes.module(seal, audit, gate, dev, crypto, asymmetric), AuditRoutes.module(audit, keyring, gate, dev),
-              KeyRoutes.module(keys, audit, gate, dev), AccessRoutes.module(access, audit, gate, dev),
+              KeyRoutes.module(keys, audit, gate, dev), AccessRoutes.module(access, approvals, audit, gate, dev),
               ApprovalRoutes.module(approvals, audit, gate, dev),
               io.custos.server.TrustRoutes.module(trust, audit, gate, dev),
               io.custos.server.TotpRoutes.module(secondFactors, audit, gate, dev)),

@@ -69,7 +69,12 @@ class TlsScanIT {
     Path cert = dir.resolve("tls.crt");
     Path key = dir.resolve("tls.key");
     CustosProcess.selfSignedLoopbackCertificate(cert, key);
-    assertStrong(scanServer(cert, key));
+    assertStrong(scanServer(cert, key, true));
+    Document tls13only = scanServer(cert, key, false);
+    assertStrong(tls13only);
+    // By default only TLS 1.3; TLS 1.2 is offered only when tls.allow_tls12 says so.
+    assertThat(enabled(tls13only, "tls", "1.2")).isFalse();
+    assertThat(enabled(tls13only, "tls", "1.3")).isTrue();
   }
 
   @Test
@@ -79,7 +84,7 @@ class TlsScanIT {
     Path key = dir.resolve("rsa.key");
     run("openssl", "req", "-x509", "-newkey", "rsa:3072", "-nodes", "-keyout", key.toString(), "-out", cert.toString(),
         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
-    assertStrong(scanServer(cert, key));
+    assertStrong(scanServer(cert, key, true));
   }
 
   @Test
@@ -101,8 +106,8 @@ class TlsScanIT {
     }
   }
 
-  private Document scanServer(Path cert, Path key) throws Exception {
-    try (CustosProcess server = CustosProcess.start(Map.of(), "--data-dir", dir.resolve("data").toString(),
+  private Document scanServer(Path cert, Path key, boolean allowTls12) throws Exception {
+    try (CustosProcess server = CustosProcess.start(Map.of("CUSTOS_TLS_ALLOW_TLS12", String.valueOf(allowTls12)), "--data-dir", dir.resolve("data").toString(),
         "server", "--listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", key.toString())) {
       String line = server.await(server.err, l -> l.contains("listening on https://"), START);
       String addr = line.substring(line.indexOf("https://") + "https://".length()).trim();

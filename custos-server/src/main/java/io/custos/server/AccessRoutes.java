@@ -59,6 +59,7 @@ public final class AccessRoutes implements RouteModule {
   private final AccessGate gate;
   private final AuditedCall call;
   private final Clock clock;
+  private java.util.function.Supplier<List<io.custos.access.ApprovalRequest>> pending = List::of;
 
   private AccessRoutes(AccessControl access, AuditLog log, AccessGate gate, boolean devMode, Clock clock) {
     this.access = access;
@@ -70,6 +71,14 @@ public final class AccessRoutes implements RouteModule {
   /** The access routes; {@code gate} decides (in dev mode, requests without credentials are the dev root). */
   public static RouteModule module(AccessControl access, AuditLog log, AccessGate gate, boolean devMode) {
     return new AccessRoutes(access, log, gate, devMode, Clock.systemUTC());
+  }
+
+  /** As {@link #module}, with the approval requests awaiting decision shown in the access review. */
+  public static RouteModule module(AccessControl access, io.custos.access.Approvals approvals, AuditLog log,
+      AccessGate gate, boolean devMode) {
+    AccessRoutes r = new AccessRoutes(access, log, gate, devMode, Clock.systemUTC());
+    r.pending = () -> approvals.list(Optional.of(io.custos.access.ApprovalRequest.Status.PENDING));
+    return r;
   }
 
   // ---------------------------------------------------------------- documentation
@@ -659,12 +668,24 @@ public final class AccessRoutes implements RouteModule {
     out.put("principals", principals);
     out.put("unused_grants", unused);
     out.put("dormant_principals", dormant);
-    out.put("pending_approvals", List.of());
+    List<Map<String, Object>> waiting = new ArrayList<>();
+    for (io.custos.access.ApprovalRequest a : pending.get()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("id", a.id());
+      row.put("capability", a.capability());
+      row.put("resource", a.resource());
+      row.put("requester", a.requester());
+      row.put("approvals", a.approvals().size());
+      row.put("required", a.required());
+      row.put("expires_at", a.expiresAt().toString());
+      waiting.add(row);
+    }
+    out.put("pending_approvals", waiting);
     out.put("notes", List.of(
         "last_used and last_authenticated are kept in memory since this node started; after a restart a principal "
             + "counts as dormant only once dormant_after_days have passed without authenticating",
         "a never-authenticated principal is dormant once it is older than dormant_after_days",
-        "pending_approvals lists approval requests awaiting decision (empty until approvals are configured)"));
+        "pending_approvals lists approval requests still awaiting their approvers"));
     return out;
   }
 

@@ -34,11 +34,19 @@ public record ServerSettings(
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
 
-  /** PEM files: the certificate (chain, leaf first) and its PKCS#8 private key. */
-  public record Tls(Path certificate, Path privateKey) {
+  /**
+   * PEM files: the certificate (chain, leaf first) and its PKCS#8 private key; TLS 1.3 only
+   * unless {@code allowTls12} (then TLS 1.2 with forward-secret AEAD suites too).
+   */
+  public record Tls(Path certificate, Path privateKey, boolean allowTls12) {
     public Tls {
       Objects.requireNonNull(certificate, "certificate");
       Objects.requireNonNull(privateKey, "privateKey");
+    }
+
+    /** TLS 1.3 only. */
+    public Tls(Path certificate, Path privateKey) {
+      this(certificate, privateKey, false);
     }
   }
 

@@ -16,12 +16,14 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * The HTTPS connector: TLS 1.3, and TLS 1.2 only with forward-secret AEAD suites
+ * The HTTPS connector: TLS 1.3, and — only when configured ({@code tls.allow_tls12}) — TLS 1.2
+ * with forward-secret AEAD suites
  * (SS-002 11.3.4: keys and secrets travel only over secure channels). Clients may present a
  * certificate (mutual TLS); see {@link ClientCertificateDeferring}.
  */
 final class TlsConnector {
   static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+  static final String[] TLS13_ONLY = {"TLSv1.3"};
   static final String[] CIPHER_SUITES = {
       "TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256",
       "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
@@ -50,7 +52,7 @@ final class TlsConnector {
       SslContextFactory.Server f = new ClientCertificateDeferring();
       f.setKeyStore(ks);
       f.setKeyStorePassword(new String(password));
-      f.setIncludeProtocols(PROTOCOLS);
+      f.setIncludeProtocols(tls.allowTls12() ? PROTOCOLS : TLS13_ONLY);
       f.setIncludeCipherSuites(CIPHER_SUITES);
       f.setRenegotiationAllowed(false);
       f.setSniRequired(false);

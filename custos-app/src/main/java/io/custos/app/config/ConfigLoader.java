@@ -39,6 +39,7 @@ public final class ConfigLoader {
       "listen", "CUSTOS_LISTEN",
       "tls.cert", "CUSTOS_TLS_CERT",
       "tls.key", "CUSTOS_TLS_KEY",
+      "tls.allow_tls12", "CUSTOS_TLS_ALLOW_TLS12",
       "storage", "CUSTOS_STORAGE",
       "log.format", "CUSTOS_LOG_FORMAT",
       "log.level", "CUSTOS_LOG_LEVEL",
@@ -273,8 +274,13 @@ public final class ConfigLoader {
             .orElse(io.custos.server.RateLimits.DEFAULT_PER_ADDRESS))
         .withPerPrincipal(get("limits.per_principal").map(v -> rate(v, "limits.per_principal"))
             .orElse(io.custos.server.RateLimits.DEFAULT_PER_PRINCIPAL));
+    boolean allowTls12 = get("tls.allow_tls12").map(v -> switch (v.text().trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "yes", "on" -> true;
+      case "false", "no", "off" -> false;
+      default -> throw new ConfigException(v.source(), "tls.allow_tls12", "must be true or false; got '" + v.text() + "'");
+    }).orElse(false);
     return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
-        auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals(), limits);
+        auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals(), limits, allowTls12);
   }
 
   /**

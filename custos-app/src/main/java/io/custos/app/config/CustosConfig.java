@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param kmsApprovedAlgorithms the algorithms keys may have; empty means every one Custos implements
  * @param approvals dual control: which capabilities need how many approvals (SS-002 11.3.11)
  * @param rateLimits request rate limits per client address and per principal
+ * @param tlsAllowTls12 whether TLS 1.2 (forward-secret AEAD suites only) is offered beside TLS 1.3
  */
 public record CustosConfig(
     Path dataDir,
@@ -34,7 +35,8 @@ public record CustosConfig(
     String kmsProvider,
     java.util.List<String> kmsApprovedAlgorithms,
     Approvals approvals,
-    io.custos.server.RateLimits rateLimits) {
+    io.custos.server.RateLimits rateLimits,
+    boolean tlsAllowTls12) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -86,7 +88,7 @@ public record CustosConfig(
       java.util.List<String> kmsApprovedAlgorithms) {
     this(dataDir, listen, tlsCert, tlsKey, storage, logFormat, logLevel, maxRequestBytes, idleTimeout, auditFile,
         auditSyslog, auditSyslogCa, auditCheckpointEvery, auditCheckpointInterval, monitor, kmsProvider,
-        kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults());
+        kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults(), false);
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

@@ -83,6 +83,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.3.4 — TLS 1.3 only unless tls.allow_tls12 is set")
+  void tls12OnlyWhenConfigured() throws Exception {
+    assertThat(new ConfigLoader().load().tlsAllowTls12()).isFalse();
+    assertThat(new ConfigLoader().file(yaml("tls:\n  allow_tls12: true\n")).load().tlsAllowTls12()).isTrue();
+    assertThat(new ConfigLoader().environment(Map.of("CUSTOS_TLS_ALLOW_TLS12", "on")).load().tlsAllowTls12()).isTrue();
+    Path f = yaml("tls:\n  allow_tls12: maybe\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(f).load()).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'tls.allow_tls12': must be true or false");
+  }
+
+  @Test
   @DisplayName("file < environment < flags")
   void precedence() throws Exception {
     Path f = yaml("""
