@@ -155,7 +155,7 @@ public final class Ceremonies {
    */
   public Initialised initRoot(String subject, String algorithm, Duration validity, int custodians, int threshold,
       String witness) {
-    String action = "ceremony.init-root";
+    String action = "ceremony.init_root";
     Map<String, String> params = new LinkedHashMap<>();
     params.put("algorithm", String.valueOf(algorithm));
     params.put("custodians", Integer.toString(custodians));
@@ -196,10 +196,15 @@ public final class Ceremonies {
       Root root = new Root(algorithm.toLowerCase(Locale.ROOT), type, cert, wrapped, check, custodians, threshold,
           shares.getFirst().setId(), 0);
       try {
-        records.put(TYPE, ROOT_ID, root.encode(), 0);
+        StoredRecord stored = records.put(TYPE, ROOT_ID, root.encode(), 0);
         params.put("serial", serialOf(cert).toString(16));
         params.put("set_id", shares.getFirst().setIdHex());
-        audit.record(AuditDraft.ok(requestId(), CUSTODIANS, action, "ceremony/root", "offline", params));
+        try {
+          audit.record(AuditDraft.ok(requestId(), CUSTODIANS, action, "ceremony/root", "offline", params));
+        } catch (RuntimeException e) {
+          records.delete(TYPE, ROOT_ID, stored.version()); // fail closed: no unaudited root
+          throw e;
+        }
       } catch (RuntimeException e) {
         shares.forEach(UnsealShare::close);
         throw e;
@@ -223,7 +228,7 @@ public final class Ceremonies {
    */
   public SignedCa signCa(List<String> shares, String witness, byte[] csr, CaLevel level, Duration validity,
       Optional<String> baseUrl) {
-    String action = "ceremony.sign-ca";
+    String action = "ceremony.sign_ca";
     Map<String, String> params = new LinkedHashMap<>();
     params.put("shares", Integer.toString(shares.size()));
     params.put("level", level.id());
@@ -318,7 +323,7 @@ public final class Ceremonies {
    * but the same quorum and witness: the shares are checked against the key check value.
    */
   public void revokeCa(List<String> shares, String witness, BigInteger serial, String reason) {
-    String action = "ceremony.revoke-ca";
+    String action = "ceremony.revoke_ca";
     Map<String, String> params = new LinkedHashMap<>();
     params.put("shares", Integer.toString(shares.size()));
     params.put("serial", serial.toString(16));
