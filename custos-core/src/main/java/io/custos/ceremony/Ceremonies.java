@@ -298,7 +298,7 @@ public final class Ceremonies {
       Root root = loaded.root;
       Certificates.Issuer issuer = unlock(root, shares, secrets);
       List<Crls.Revoked> revoked = new ArrayList<>();
-      for (String id : records.list(REVOKED_TYPE, "", 100_000)) {
+      for (String id : records.list(REVOKED_TYPE, "", 10_000)) {
         records.get(REVOKED_TYPE, id).ifPresent(r -> revoked.add(decodeRevoked(id, r.payload())));
       }
       long number = root.crlNumber + 1;
