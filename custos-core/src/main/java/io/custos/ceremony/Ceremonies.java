@@ -414,7 +414,11 @@ public final class Ceremonies {
     if (witness == null || witness.isBlank()) {
       throw new ControlViolationException("SS-002 11.3.1", "every root ceremony is witnessed: name the witness");
     }
-    return witness.strip();
+    String w = witness.strip();
+    if (w.length() > 200 || w.chars().anyMatch(Character::isISOControl)) {
+      throw new InvalidInputException("the witness is a name of at most 200 printable characters");
+    }
+    return w;
   }
 
   private static void checkLifetime(CaLevel level, Duration validity) {

@@ -244,6 +244,25 @@ class CeremoniesTest {
   }
 
   @Test
+  @DisplayName("an ML-DSA-87 root signs a CA certificate and a CRL the JDK verifies")
+  void mlDsaRoot() throws Exception {
+    List<String> shares;
+    try (Ceremonies.Initialised done = ceremonies.initRoot("CN=PQ Root", "ml-dsa-87", Duration.ofDays(3650), 2, 2,
+        "W")) {
+      shares = done.shares().stream().map(UnsealShare::text).toList();
+    }
+    X509Certificate root = x509(ceremonies.root().certificate());
+    root.verify(root.getPublicKey());
+    Ceremonies.SignedCa signed = ceremonies.signCa(shares, "W", csr("CN=I"), CaLevel.SUBORDINATE,
+        Duration.ofDays(365), Optional.empty());
+    x509(signed.certificate()).verify(root.getPublicKey());
+    byte[] crl = ceremonies.crl(shares, "W", Duration.ofDays(1));
+    ((X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(crl)))
+        .verify(root.getPublicKey());
+    assertAllWiped();
+  }
+
+  @Test
   @DisplayName("N and M: 2 <= M <= N <= 16")
   void quorum() {
     assertThatThrownBy(() -> ceremonies.initRoot("CN=R", "ecdsa-p384", Duration.ofDays(365), 3, 1, "W"))
