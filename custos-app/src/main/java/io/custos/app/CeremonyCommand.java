@@ -65,6 +65,10 @@ final class CeremonyCommand {
     }
     try (Storage storage = JdbcStorage.open(url, VersionInfo.CURRENT.version(), InstantSource.system())) {
       refuseServed(storage, root.dataDir);
+      if (create && storage.records().list("ceremony", "", 1).isEmpty() && storage.audit().lastSeq() > 0) {
+        throw new UsageFailure(root.dataDir + " has been used by something other than a root ceremony; init-root needs"
+            + " a fresh data directory of its own");
+      }
       String keyName = AuditKeyring.keyNameFor(storage.instance().id());
       try (AuditLog audit = AuditLog.open(storage.audit(), Optional.empty(), keyName, keyName, InstantSource.system(),
           AuditLog.Settings.defaults())) {
