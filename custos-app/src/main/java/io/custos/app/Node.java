@@ -82,6 +82,11 @@ final class Node implements AutoCloseable {
     try {
       Storage storage = JdbcStorage.open(storageUrl, VersionInfo.CURRENT.version(), clock);
       opened.add(storage);
+      if (!storage.records().list("ceremony", "", 1).isEmpty()) {
+        // SS-002 11.3.1: the offline root's data directory is used only by `custos ceremony`, never served.
+        throw new io.custos.failure.InvalidInputException("this data directory holds an offline root CA; it is used only"
+            + " by `custos ceremony` on an offline machine and is never served (SS-002 11.3.1)");
+      }
       String keyName = AuditKeyring.keyNameFor(storage.instance().id());
       AuditLog audit = AuditLog.open(storage.audit(), AuditKeyring.publicKey(storage.records()), keyName, keyName,
           clock, new AuditLog.Settings(config.auditCheckpointEvery(), config.auditCheckpointInterval(), 2048));

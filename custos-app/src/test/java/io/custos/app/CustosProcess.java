@@ -66,6 +66,21 @@ final class CustosProcess implements AutoCloseable {
     return p;
   }
 
+  /** Runs to completion (bounded) with {@code input} on stdin. */
+  static CustosProcess runWithInput(Map<String, String> env, String input, String... args) throws Exception {
+    CustosProcess p = start(env, args);
+    try (var stdin = p.process.getOutputStream()) {
+      stdin.write(input.getBytes(StandardCharsets.UTF_8));
+    }
+    if (!p.process.waitFor(60, TimeUnit.SECONDS)) {
+      p.process.destroyForcibly();
+      throw new AssertionError("custos " + String.join(" ", args) + " did not finish");
+    }
+    p.outReader.join();
+    p.errReader.join();
+    return p;
+  }
+
   int exit() {
     return process.exitValue();
   }

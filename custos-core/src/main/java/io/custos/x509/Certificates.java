@@ -261,7 +261,7 @@ public final class Certificates {
     };
   }
 
-  private static ContentSigner signer(Issuer issuer) {
+  static ContentSigner signer(Issuer issuer) {
     AlgorithmIdentifier alg = signatureAlgorithm(issuer.keyType());
     ByteArrayOutputStream tbs = new ByteArrayOutputStream(1024);
     return new ContentSigner() {

@@ -11,7 +11,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** AuditRecords in memory, with a switch that makes every write fail (a full or lost disk). */
-final class MemoryAuditRecords implements AuditRecords {
+public final class MemoryAuditRecords implements AuditRecords {
   final List<EventRow> events = new ArrayList<>();
   final TreeMap<Long, CheckpointRow> checkpoints = new TreeMap<>();
   final Map<String, Long> cursors = new ConcurrentHashMap<>();
