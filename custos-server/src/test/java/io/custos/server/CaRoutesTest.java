@@ -53,6 +53,7 @@ class CaRoutesTest {
   private KeyManager keys;
   private Storage storage;
   private int csrs;
+  private CertificateAuthority ca;
 
   @BeforeEach
   void start() {
@@ -64,7 +65,7 @@ class CaRoutesTest {
     AccessGate gate = AccessGate.devMode();
     keys = new KeyManager(storage.records(), () -> barrier, MODULE, PROVIDER, AlgorithmPolicy.defaults(), gate,
         Clock.systemUTC());
-    CertificateAuthority ca = new CertificateAuthority(storage.records(), () -> barrier, keys, storage.certificates(),
+    ca = new CertificateAuthority(storage.records(), () -> barrier, keys, storage.certificates(),
         gate, SignatureVerifier.of(PROVIDER), MODULE.drbg(), Clock.systemUTC(),
         id -> id.equals("dev-root") || id.equals("web")
             ? Optional.of(new CertificateAuthority.Owner(id, "Owner " + id, id + "@example.com")) : Optional.empty(),
@@ -219,5 +220,42 @@ class CaRoutesTest {
     assertThat(refused.get("detail").asText()).contains("not for this CA's key");
     assertThat(auditText()).contains("ca.activate");
     ok(post("/v1/ca", Map.of("name", "r2", "level", "root", "algorithm", "ecdsa-p256", "subject", "CN=x")), 400);
+  }
+
+  @Test
+  @DisplayName("a requester outside its grant's names is denied (audited DENIED); inside them it is issued")
+  void nameConstraintsDecidedByTheCa() throws Exception {
+    io.custos.access.AccessControl access = new io.custos.access.AccessControl(storage.records(), () -> barrier,
+        MODULE, Clock.systemUTC());
+    access.writePolicy(new io.custos.access.Policy("web-certs", 0, "", List.of(new io.custos.access.Grant("ca:issue",
+        "ca/issuing/profiles/tls-server", Map.of("dns", List.of("shop.example.com")))), Set.of(),
+        io.custos.access.Policy.DEFAULT_STEP_UP));
+    access.createPrincipal(new io.custos.access.Principal("web", io.custos.access.PrincipalKind.MACHINE, "Web shop",
+        "web@example.com", Optional.empty(), List.of("requester"), List.of("web-certs"), List.of(), false,
+        java.time.Instant.now()));
+    String token = access.createToken("web", Duration.ofHours(1), Duration.ofHours(2), "test").token();
+    CertificateAuthority gated = new CertificateAuthority(storage.records(), () -> barrier, keys,
+        storage.certificates(), access, SignatureVerifier.of(PROVIDER), MODULE.drbg(), Clock.systemUTC(),
+        id -> access.principal(id).map(p -> new CertificateAuthority.Owner(p.id(), p.displayName(), p.email())),
+        "http://127.0.0.1:8200", List.of());
+    try (TestNode prod = new TestNode(dir.resolve("prod"), ServerSettings.of("127.0.0.1", 0, Optional.empty(), false),
+        List.of(CaRoutes.module(gated, storage.certificates(), log, access, false)), access)) {
+      java.util.function.Function<Map<String, Object>, HttpResponse<String>> send = body -> {
+        try {
+          return prod.send(HttpRequest.newBuilder(prod.uri("/v1/ca/issuing/issue")).header("Content-Type",
+              "application/json").header("Authorization", "Bearer " + token)
+              .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      };
+      ok(send.apply(issue(csr("ed25519", "evil.example.com", "DNS:evil.example.com"), "tls-server", "30d")), 403);
+      assertThat(auditText()).contains("DENIED");
+      ok(send.apply(issue(csr("ed25519", "shop.example.com", "DNS:shop.example.com"), "tls-server", "30d")), 200);
+      HttpResponse<String> anonymous = prod.send(HttpRequest.newBuilder(prod.uri("/v1/ca/issuing/issue"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(issue("x", "tls-server", null)))));
+      assertThat(anonymous.statusCode()).isIn(401, 403);
+    }
   }
 }
