@@ -189,7 +189,9 @@ public final class CaRoutes implements RouteModule {
     params.put("owner", owner);
     params.put("grant_checked_by", "ca:issue on ca/" + name + "/profiles/" + profile + " with name constraints");
     String resource = "ca/" + name + "/profiles/" + profile;
-    call.run(ctx, Optional.empty(), resource, "cert.issued", resource, params, () -> {
+    // No credentials: the ordinary grant check denies, audits and answers 401 before the CSR is read.
+    Optional<String> upfront = caller.principalId().equals("anonymous") ? Optional.of("ca:issue") : Optional.empty();
+    call.run(ctx, upfront, resource, "cert.issued", resource, params, () -> {
       CertificateAuthority.Issued done = ca.issue(caller, name, profile, csr.getBytes(StandardCharsets.US_ASCII), owner,
           validity);
       params.put("serial", done.serial());
