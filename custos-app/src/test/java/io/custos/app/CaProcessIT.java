@@ -162,18 +162,24 @@ class CaProcessIT {
       assertThat(again.exit()).isNotZero();
       assertThat(again.err()).contains("SS-002 11.1.10");
 
-      handshake(leafPem, dir.resolve("ec.key"), issuing, root);
+      handshake(leafPem, dir.resolve("ec.key"), issuing, root, null, List.of());
+      // Mutual TLS: s_server demands a client certificate chaining to the dev root; the tls-client one is accepted.
+      handshake(leafPem, dir.resolve("ec.key"), issuing, root, clientKeys(dir.resolve("rsa.key"), clientLeaf, issuing),
+          List.of("-Verify", "2", "-verify_return_error", "-CAfile", root.toString()));
     }
   }
 
   /** openssl s_server with the issued certificate; a Java client trusting only the dev root connects. */
-  private void handshake(Path leaf, Path key, Path issuing, Path root) throws Exception {
+  private void handshake(Path leaf, Path key, Path issuing, Path root, javax.net.ssl.KeyManager[] client,
+      List<String> serverArgs) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Process tls = new ProcessBuilder("openssl", "s_server", "-cert", leaf.toString(), "-key", key.toString(),
-        "-cert_chain", issuing.toString(), "-accept", "127.0.0.1:" + port, "-www").redirectErrorStream(true)
+    List<String> cmd = new ArrayList<>(List.of("openssl", "s_server", "-cert", leaf.toString(), "-key", key.toString(),
+        "-cert_chain", issuing.toString(), "-accept", "127.0.0.1:" + port, "-www"));
+    cmd.addAll(serverArgs);
+    Process tls = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(dir.resolve("s_server.log").toFile()).start();
     try {
       KeyStore trust = KeyStore.getInstance("PKCS12");
@@ -184,7 +190,7 @@ class CaProcessIT {
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(trust);
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, tmf.getTrustManagers(), null);
+      ctx.init(client, tmf.getTrustManagers(), null);
       Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
       while (true) {
         try (SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
@@ -208,5 +214,25 @@ class CaProcessIT {
       tls.destroy();
       tls.waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** The tls-client certificate with its issuing CA and the openssl-made RSA key, for a Java TLS client. */
+  private static javax.net.ssl.KeyManager[] clientKeys(Path keyPem, Path certPem, Path issuingPem) throws Exception {
+    String pem = Files.readString(keyPem);
+    String b64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    java.security.PrivateKey key = java.security.KeyFactory.getInstance("RSA")
+        .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(java.util.Base64.getDecoder().decode(b64)));
+    CertificateFactory cf = CertificateFactory.getInstance("X.509");
+    java.security.cert.Certificate[] chain = {
+        cf.generateCertificate(new ByteArrayInputStream(Files.readAllBytes(certPem))),
+        cf.generateCertificate(new ByteArrayInputStream(Files.readAllBytes(issuingPem)))};
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    char[] pw = "test".toCharArray();
+    ks.setKeyEntry("client", key, pw, chain);
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, pw);
+    return kmf.getKeyManagers();
   }
 }
