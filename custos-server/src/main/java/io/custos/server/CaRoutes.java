@@ -60,8 +60,31 @@ public final class CaRoutes implements RouteModule {
     return new CaRoutes(ca, certificates, log, gate, devMode, Clock.systemUTC());
   }
 
+  private static Map<String, Object> str(String description) {
+    return Map.of("type", "string", "description", description);
+  }
+
   @Override
   public void register(Registrar r) {
+    r.schema("CaCreateRequest", Map.of("type", "object", "required", List.of("name", "level", "algorithm", "subject"),
+        "properties", Map.of("name", str("[a-z0-9][a-z0-9-]{0,47}"),
+            "level", Map.of("type", "string", "enum", List.of("subordinate", "policy")),
+            "algorithm", str("ecdsa-p256, ecdsa-p384, rsa-3072, rsa-4096, ed25519, ml-dsa-*"),
+            "subject", str("RFC 4514 distinguished name"))));
+    r.schema("CaActivateRequest", Map.of("type", "object", "required", List.of("certificate", "chain"),
+        "properties", Map.of("certificate", str("the CA's certificate (PEM)"),
+            "chain", str("PEM bundle of the certificates above it, up to and including the root"))));
+    r.schema("Ca", Map.of("type", "object", "properties", Map.of(
+        "name", Map.of("type", "string"), "level", Map.of("type", "string"), "state", Map.of("type", "string"),
+        "subject", Map.of("type", "string"), "not_after", Map.of("type", "string", "format", "date-time"),
+        "compliant", Map.of("type", "boolean"), "note", str("why a CA is not compliant (an online root)"),
+        "csr", str("the pending CA's request for its parent (PEM), on creation only"))));
+    r.schema("IssueRequest", Map.of("type", "object", "required", List.of("csr", "profile", "owner"),
+        "properties", Map.of("csr", str("PKCS#10 request (PEM)"), "profile", str("tls-server, tls-client, …"),
+            "owner", str("principal owning the certificate"), "validity", str("e.g. 90d; default the profile's maximum"))));
+    r.schema("IssueResponse", Map.of("type", "object", "properties", Map.of("serial", Map.of("type", "string"),
+        "certificate", str("PEM"), "chain", str("PEM bundle: issuing CA up to and including the root"),
+        "not_after", Map.of("type", "string", "format", "date-time"))));
     r.add(route("POST", "/v1/ca", "createCa",
         "Create an online CA (subordinate or policy): its key is generated in the barrier; answers its CSR for the parent",
         Map.of(200, "The pending CA and its CSR", 400, "Bad request", 403, "Not allowed", 409, "Exists")), this::create);
@@ -91,7 +114,12 @@ public final class CaRoutes implements RouteModule {
   }
 
   private static ApiRoute route(String method, String path, String id, String summary, Map<Integer, String> responses) {
-    return new ApiRoute(method, path, id, summary, "ca", responses, Map.of(), Optional.empty());
+    Map<String, String> request = Map.of("createCa", "CaCreateRequest", "activateCa", "CaActivateRequest",
+        "issueCertificate", "IssueRequest");
+    Map<String, String> response = Map.of("createCa", "Ca", "activateCa", "Ca", "getCa", "Ca",
+        "issueCertificate", "IssueResponse");
+    return new ApiRoute(method, path, id, summary, "ca", responses,
+        response.containsKey(id) ? Map.of(200, response.get(id)) : Map.of(), Optional.ofNullable(request.get(id)));
   }
 
   // ---------------------------------------------------------------- CAs
