@@ -83,6 +83,14 @@ final class CommandRoutes {
     calls("access revoke", "POST /v1/access/revoke");
     calls("access review", "GET /v1/access/review");
     calls("approval list", "GET /v1/approvals");
+    calls("ca create", "POST /v1/ca");
+    calls("ca activate", "POST /v1/ca/{name}/activate");
+    calls("ca list", "GET /v1/ca");
+    calls("ca show", "GET /v1/ca/{name}");
+    calls("ca chain", "GET /v1/ca/{name}/chain");
+    calls("cert issue", "POST /v1/ca/{name}/issue");
+    calls("cert list", "GET /v1/certs");
+    calls("cert show", "GET /v1/certs/{serial}");
     calls("approval show", "GET /v1/approvals/{id}");
     calls("approval approve", "POST /v1/approvals/{id}/approve");
     calls("approval deny", "POST /v1/approvals/{id}/deny");

@@ -55,6 +55,7 @@ final class Node implements AutoCloseable {
   private final Optional<Seal.InitResult> devInit;
   private final KeyManager keys;
   private final ScheduledExecutorService maintenance;
+  private Optional<String> devCa = Optional.empty();
 
   private Node(Storage storage, LiveAuditKeys keyring, AuditLog audit, AuditMonitor monitor,
       Optional<CentralLogging> central, ApiServer server, Seal seal, Optional<Seal.InitResult> devInit,
@@ -144,6 +145,12 @@ final class Node implements AutoCloseable {
       seal.registerSealedType(KeyManager.MATERIAL_TYPE);
       seal.registerSealedType(KeyManager.TOMBSTONE_TYPE);
       seal.onSeal(keys::wipe);
+      io.custos.ca.CertificateAuthority authority = new io.custos.ca.CertificateAuthority(storage.records(),
+          seal::barrier, keys, storage.certificates(), gate, io.custos.crypto.SignatureVerifier.of(asymmetric),
+          crypto.drbg(), java.time.Clock.systemUTC(), owners(access, dev),
+          config.caBaseUrl().orElse((tls.isPresent() ? "https://" : "http://") + config.listen().host() + ":"
+              + config.listen().port()), List.of());
+      seal.registerSealedType(io.custos.ca.CertificateAuthority.CA_TYPE);
       ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("custos-kms-maintenance").daemon(true).factory());
       opened.add(maintenance::shutdownNow);
@@ -161,18 +168,38 @@ final class Node implements AutoCloseable {
         audit.record(systemEvent("operator.unseal", Map.of("dev_mode", "true")));
         devInit = Optional.of(init);
       }
+      Optional<String> devCa = dev && seal.state() == SystemState.UNSEALED ? DevCa.ensure(authority, audit)
+          : Optional.empty();
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
           List.of(SealRoutes.module(seal, audit, gate, dev, crypto, asymmetric), AuditRoutes.module(audit, keyring, gate, dev),
               KeyRoutes.module(keys, audit, gate, dev), AccessRoutes.module(access, approvals, audit, gate, dev),
               ApprovalRoutes.module(approvals, audit, gate, dev),
               io.custos.server.TrustRoutes.module(trust, audit, gate, dev),
-              io.custos.server.TotpRoutes.module(secondFactors, audit, gate, dev)),
+              io.custos.server.TotpRoutes.module(secondFactors, audit, gate, dev),
+              io.custos.server.CaRoutes.module(authority, storage.certificates(), audit, gate, dev)),
           metrics, new io.custos.trust.ClientCertificates(access, trust));
-      return new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
+      Node node = new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
+      node.devCa = devCa;
+      return node;
     } catch (RuntimeException e) {
       closeAll(opened.reversed());
       throw e;
     }
+  }
+
+  /**
+   * Certificate owners are principals, with their name and contact (SS-002 11.5.2). A dev server
+   * also knows its dev root, which has no principal record.
+   */
+  private static java.util.function.Function<String, Optional<io.custos.ca.CertificateAuthority.Owner>> owners(
+      AccessControl access, boolean dev) {
+    return id -> {
+      if (dev && id.equals("dev-root")) {
+        return Optional.of(new io.custos.ca.CertificateAuthority.Owner("dev-root", "Dev root", "dev@localhost"));
+      }
+      return access.principal(id).map(p -> new io.custos.ca.CertificateAuthority.Owner(p.id(), p.displayName(),
+          p.email()));
+    };
   }
 
   private static Metrics metrics(AuditLog audit, AuditMonitor monitor, Optional<CentralLogging> central,
@@ -229,6 +256,11 @@ final class Node implements AutoCloseable {
 
   String address() {
     return server.address().toString();
+  }
+
+  /** Dev mode: the issuing CA made at first start, for the banner's how-to. */
+  Optional<String> devCa() {
+    return devCa;
   }
 
   String storageKind() {

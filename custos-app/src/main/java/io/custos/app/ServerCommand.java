@@ -133,6 +133,10 @@ final class ServerCommand implements Callable<Integer> {
     out.println("  CUSTOS_ADDR=" + addr + " ./custos operator status");
     out.println("  CUSTOS_ADDR=" + addr + " ./custos audit tail");
     out.println("  curl " + addr + "/v1/openapi.json");
+    node.devCa().ifPresent(ca -> {
+      out.println();
+      DevCa.howTo().forEach(out::println);
+    });
     out.println();
     out.println("Stop with Ctrl-C.");
     out.flush();

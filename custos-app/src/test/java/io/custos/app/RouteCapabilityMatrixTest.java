@@ -38,6 +38,7 @@ class RouteCapabilityMatrixTest {
   private static final Set<String> KEY_READERS = Set.of("crypto-officer", "operator", "auditor");
   private static final Set<String> ADMIN = Set.of("admin");
   private static final Set<String> READERS = Set.of("admin", "auditor");
+  private static final Set<String> CA_READERS = Set.of("crypto-officer", "operator", "auditor", "requester");
 
   /** Route → the built-in roles that may call it (on a key the caller does not own). */
   private static final Map<String, Set<String>> EXPECTED = new TreeMap<>(Map.ofEntries(
@@ -102,6 +103,15 @@ class RouteCapabilityMatrixTest {
       Map.entry("POST /v1/trust/{name}/import", ADMIN),
       Map.entry("GET /v1/trust/{name}/export", ADMIN),
       Map.entry("DELETE /v1/trust/{name}/anchors/{sha256}", ADMIN),
+      Map.entry("POST /v1/ca", CO),
+      Map.entry("GET /v1/ca", CA_READERS),
+      Map.entry("GET /v1/ca/{name}", CA_READERS),
+      Map.entry("POST /v1/ca/{name}/activate", CO),
+      Map.entry("GET /v1/ca/{name}/chain", ALL),
+      Map.entry("GET /v1/ca/{name}/cert", ALL),
+      Map.entry("POST /v1/ca/{name}/issue", NONE),
+      Map.entry("GET /v1/certs", CA_READERS),
+      Map.entry("GET /v1/certs/{serial}", CA_READERS),
       Map.entry("POST /v1/auth/totp/enroll", ALL),
       Map.entry("POST /v1/auth/totp/confirm", ALL),
       Map.entry("POST /v1/auth/totp/verify", ALL)));

@@ -130,6 +130,13 @@ public final class Approvals {
       }
 
       @Override
+      public Decision check(Caller caller, String capability, String resource,
+          java.util.Map<String, java.util.List<String>> attributes) {
+        // The attributes (e.g. the names a ca:issue request asks for) reach the grants' constraints.
+        return inner.check(caller, capability, resource, attributes);
+      }
+
+      @Override
       public Approvals approvals() {
         return Approvals.this;
       }

@@ -196,4 +196,26 @@ class ApprovalsTest {
     assertThat(SeparationOfDuties.RULES).extracting(SeparationOfDuties.Rule::name)
         .containsExactly("requester-not-approver", "owner-not-approver-of-export");
   }
+
+  @Test
+  @DisplayName("the approvals guard passes request attributes on, so ca:issue name constraints are decided")
+  void guardForwardsAttributes() {
+    List<Map<String, List<String>>> seen = new java.util.ArrayList<>();
+    AccessGate inner = new AccessGate() {
+      @Override
+      public Decision check(Caller caller, String capability, String resource) {
+        return new Decision.Deny("attributes dropped", Optional.empty());
+      }
+
+      @Override
+      public Decision check(Caller caller, String capability, String resource, Map<String, List<String>> attributes) {
+        seen.add(attributes);
+        return new Decision.Allow("names within the grant");
+      }
+    };
+    Caller web = new Caller("web", "token", "", "r");
+    assertThat(approvals.guard(inner).check(web, "ca:issue", "ca/issuing/profiles/tls-server",
+        Map.of("dns", List.of("shop.example.com")))).isInstanceOf(Decision.Allow.class);
+    assertThat(seen).containsExactly(Map.of("dns", List.of("shop.example.com")));
+  }
 }

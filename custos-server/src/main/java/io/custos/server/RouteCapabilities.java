@@ -23,7 +23,10 @@ import java.util.Optional;
  *   <li>{@code GET /v1/audit/public-key}: the checkpoint verification key is public by nature;
  *   <li>{@code GET /metrics}: scraped by Prometheus without a token, like Vault with
  *       {@code unauthenticated_metrics_access}; it holds counts, latencies and states by route
- *       template and action name only, never key names, principals, tokens or resources.
+ *       template and action name only, never key names, principals, tokens or resources;
+ *   <li>{@code GET /v1/ca/{name}/chain}, {@code GET /v1/ca/{name}/cert}: a CA's certificates are
+ *       public by nature — anyone must be able to build a trust store, and the cert URL is the
+ *       AIA caIssuers address written into every issued certificate.
  * </ul>
  */
 public final class RouteCapabilities {
@@ -136,6 +139,17 @@ public final class RouteCapabilities {
     cap("POST /v1/trust/{name}/import", "trust:import", "trust/{name}");
     cap("GET /v1/trust/{name}/export", "trust:export", "trust/{name}");
     cap("DELETE /v1/trust/{name}/anchors/{sha256}", "trust:import", "trust/{name}");
+    // certificate authority (SS-002 11.1.x, 11.3.1, 11.5.2)
+    cap("POST /v1/ca", "ca:create", "ca/{name}");
+    cap("GET /v1/ca", "ca:read", "ca/*");
+    cap("GET /v1/ca/{name}", "ca:read", "ca/{name}");
+    cap("POST /v1/ca/{name}/activate", "ca:create", "ca/{name}");
+    pub("GET /v1/ca/{name}/chain", "a CA's chain is public: anyone may build a trust store from it");
+    pub("GET /v1/ca/{name}/cert", "the AIA caIssuers URL written into issued certificates");
+    cap("POST /v1/ca/{name}/issue", "ca:issue", "ca/{name}/profiles/{profile}", List.of(),
+        "decided by the CA with the requested names as the grant's name constraints");
+    cap("GET /v1/certs", "ca:read", "ca/*", List.of(), "with ?ca=NAME checked on ca/NAME");
+    cap("GET /v1/certs/{serial}", "ca:read", "ca/*");
     // second factor: a person enrols and proves their own
     auth("POST /v1/auth/totp/enroll", "the caller enrols its own second factor (people only)");
     auth("POST /v1/auth/totp/confirm", "the caller confirms its own enrolment");

@@ -60,8 +60,10 @@ public final class ConfigLoader {
       "kms.provider", "CUSTOS_KMS_PROVIDER",
       "kms.approved_algorithms", "CUSTOS_KMS_APPROVED_ALGORITHMS",
       "access.approvals", "CUSTOS_ACCESS_APPROVALS",
-      "access.approval_expiry", "CUSTOS_ACCESS_APPROVAL_EXPIRY");
-  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms", "access");
+      "access.approval_expiry", "CUSTOS_ACCESS_APPROVAL_EXPIRY",
+      "ca.base_url", "CUSTOS_CA_BASE_URL");
+  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms", "access",
+      "ca");
   private static final Set<String> PROVIDERS = Set.of("auto", "accp", "jdk");
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -280,7 +282,8 @@ public final class ConfigLoader {
       default -> throw new ConfigException(v.source(), "tls.allow_tls12", "must be true or false; got '" + v.text() + "'");
     }).orElse(false);
     return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
-        auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals(), limits, allowTls12);
+        auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals(), limits, allowTls12,
+        get("ca.base_url").map(v -> v.text().trim()).filter(t -> !t.isEmpty()));
   }
 
   /**

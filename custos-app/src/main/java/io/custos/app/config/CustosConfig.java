@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param approvals dual control: which capabilities need how many approvals (SS-002 11.3.11)
  * @param rateLimits request rate limits per client address and per principal
  * @param tlsAllowTls12 whether TLS 1.2 (forward-secret AEAD suites only) is offered beside TLS 1.3
+ * @param caBaseUrl {@code ca.base_url}: the address written into certificates (CRL, OCSP, caIssuers); default the listen address
  */
 public record CustosConfig(
     Path dataDir,
@@ -36,7 +37,8 @@ public record CustosConfig(
     java.util.List<String> kmsApprovedAlgorithms,
     Approvals approvals,
     io.custos.server.RateLimits rateLimits,
-    boolean tlsAllowTls12) {
+    boolean tlsAllowTls12,
+    Optional<String> caBaseUrl) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -61,6 +63,7 @@ public record CustosConfig(
     kmsApprovedAlgorithms = java.util.List.copyOf(kmsApprovedAlgorithms);
     Objects.requireNonNull(approvals, "approvals");
     Objects.requireNonNull(rateLimits, "rateLimits");
+    Objects.requireNonNull(caBaseUrl, "caBaseUrl");
   }
 
   /**
@@ -88,7 +91,8 @@ public record CustosConfig(
       java.util.List<String> kmsApprovedAlgorithms) {
     this(dataDir, listen, tlsCert, tlsKey, storage, logFormat, logLevel, maxRequestBytes, idleTimeout, auditFile,
         auditSyslog, auditSyslogCa, auditCheckpointEvery, auditCheckpointInterval, monitor, kmsProvider,
-        kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults(), false);
+        kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults(), false,
+        Optional.empty());
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

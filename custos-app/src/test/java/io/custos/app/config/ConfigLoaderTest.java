@@ -48,6 +48,7 @@ class ConfigLoaderTest {
     assertThat(c.monitor().denials().threshold()).isEqualTo(10);
     assertThat(c.monitor().resources().kekPrefixes()).containsExactly("kms/keys/kek-");
     assertThat(c.rateLimits()).isEqualTo(io.custos.server.RateLimits.defaults());
+    assertThat(c.caBaseUrl()).contains("https://pki.example.com:8200");
   }
 
   @Test

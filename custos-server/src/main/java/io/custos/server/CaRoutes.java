@@ -1,0 +1,388 @@
+package io.custos.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.custos.access.AccessGate;
+import io.custos.access.Caller;
+import io.custos.audit.AuditLog;
+import io.custos.ca.CaState;
+import io.custos.ca.CertificateAuthority;
+import io.custos.crypto.Pem;
+import io.custos.failure.InvalidInputException;
+import io.custos.failure.NotFoundException;
+import io.custos.kms.Cryptoperiod;
+import io.custos.store.CertificateRecords;
+import io.custos.x509.CaLevel;
+import io.custos.x509.Certificates;
+import io.javalin.http.Context;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code /v1/ca} and {@code /v1/certs}: online CAs (create with a request for the parent,
+ * activate with the signed certificate), issuance under profiles, and the certificate inventory
+ * (SS-002 11.1.x, 11.3.1–11.3.3, 11.5.2).
+ *
+ * <p>A CA's chain and its certificate are public: they are what relying parties put in their
+ * trust stores and what the AIA caIssuers URL in every issued certificate points at, so anyone
+ * may fetch them, like a CA's published certificate. Nothing private ever leaves: CA keys stay in
+ * the barrier and the inventory holds no private key.
+ */
+public final class CaRoutes implements RouteModule {
+  private static final String ONLINE_ROOT_NOTE = "online root: development only (SS-002 11.3.1)";
+
+  private final CertificateAuthority ca;
+  private final CertificateRecords certificates;
+  private final AuditedCall call;
+  private final Clock clock;
+
+  private CaRoutes(CertificateAuthority ca, CertificateRecords certificates, AuditLog log, AccessGate gate,
+      boolean devMode, Clock clock) {
+    this.ca = ca;
+    this.certificates = certificates;
+    this.call = new AuditedCall(log, gate, devMode);
+    this.clock = clock;
+  }
+
+  public static RouteModule module(CertificateAuthority ca, CertificateRecords certificates, AuditLog log,
+      AccessGate gate, boolean devMode) {
+    return new CaRoutes(ca, certificates, log, gate, devMode, Clock.systemUTC());
+  }
+
+  private static Map<String, Object> str(String description) {
+    return Map.of("type", "string", "description", description);
+  }
+
+  @Override
+  public void register(Registrar r) {
+    r.schema("CaCreateRequest", Map.of("type", "object", "required", List.of("name", "level", "algorithm", "subject"),
+        "properties", Map.of("name", str("[a-z0-9][a-z0-9-]{0,47}"),
+            "level", Map.of("type", "string", "enum", List.of("subordinate", "policy")),
+            "algorithm", str("ecdsa-p256, ecdsa-p384, rsa-3072, rsa-4096, ed25519, ml-dsa-*"),
+            "subject", str("RFC 4514 distinguished name"))));
+    r.schema("CaActivateRequest", Map.of("type", "object", "required", List.of("certificate", "chain"),
+        "properties", Map.of("certificate", str("the CA's certificate (PEM)"),
+            "chain", str("PEM bundle of the certificates above it, up to and including the root"))));
+    r.schema("Ca", Map.of("type", "object", "properties", Map.of(
+        "name", Map.of("type", "string"), "level", Map.of("type", "string"), "state", Map.of("type", "string"),
+        "subject", Map.of("type", "string"), "not_after", Map.of("type", "string", "format", "date-time"),
+        "compliant", Map.of("type", "boolean"), "note", str("why a CA is not compliant (an online root)"),
+        "csr", str("the pending CA's request for its parent (PEM), on creation only"))));
+    r.schema("IssueRequest", Map.of("type", "object", "required", List.of("csr", "profile", "owner"),
+        "properties", Map.of("csr", str("PKCS#10 request (PEM)"), "profile", str("tls-server, tls-client, …"),
+            "owner", str("principal owning the certificate"), "validity", str("e.g. 90d; default the profile's maximum"))));
+    r.schema("IssueResponse", Map.of("type", "object", "properties", Map.of("serial", Map.of("type", "string"),
+        "certificate", str("PEM"), "chain", str("PEM bundle: issuing CA up to and including the root"),
+        "not_after", Map.of("type", "string", "format", "date-time"))));
+    r.add(route("POST", "/v1/ca", "createCa",
+        "Create an online CA (subordinate or policy): its key is generated in the barrier; answers its CSR for the parent",
+        Map.of(200, "The pending CA and its CSR", 400, "Bad request", 403, "Not allowed", 409, "Exists")), this::create);
+    r.add(route("GET", "/v1/ca", "listCas", "The CAs of this node",
+        Map.of(200, "CAs", 403, "Not allowed")), this::list);
+    r.add(route("GET", "/v1/ca/{name}", "getCa", "A CA: level, state, subject, validity, compliance",
+        Map.of(200, "The CA", 403, "Not allowed", 404, "No such CA")), this::show);
+    r.add(route("POST", "/v1/ca/{name}/activate", "activateCa",
+        "Bring a pending CA online with the certificate its parent signed and the chain up to the root",
+        Map.of(200, "The active CA", 400, "Certificate or chain refused", 403, "Not allowed", 404, "No such CA",
+            409, "Not pending")), this::activate);
+    r.add(route("GET", "/v1/ca/{name}/chain", "getCaChain",
+        "The CA's certificate and every certificate up to and including the root, as a PEM bundle (public)",
+        Map.of(200, "PEM bundle", 404, "No such CA", 409, "Not active")), this::chain);
+    r.add(route("GET", "/v1/ca/{name}/cert", "getCaCertificate",
+        "The CA's certificate, DER (format=pem for PEM): the AIA caIssuers URL of issued certificates (public)",
+        Map.of(200, "Certificate", 404, "No such CA", 409, "Not active")), this::cert);
+    r.add(route("POST", "/v1/ca/{name}/issue", "issueCertificate",
+        "Issue a certificate for a PKCS#10 request under a profile; every violated rule is listed in a refusal",
+        Map.of(200, "Certificate and chain", 400, "Malformed request", 403, "Refused: not allowed, or controls violated",
+            404, "No such CA or profile")), this::issue);
+    r.add(route("GET", "/v1/certs", "listCertificates",
+        "The certificate inventory, filtered by CA, owner, expiry horizon and status, in pages (no private keys)",
+        Map.of(200, "A page of certificates", 400, "Bad filter", 403, "Not allowed")), this::inventory);
+    r.add(route("GET", "/v1/certs/{serial}", "getCertificate", "One certificate of the inventory, with its PEM",
+        Map.of(200, "The certificate", 403, "Not allowed", 404, "No such serial")), this::showCert);
+  }
+
+  private static ApiRoute route(String method, String path, String id, String summary, Map<Integer, String> responses) {
+    Map<String, String> request = Map.of("createCa", "CaCreateRequest", "activateCa", "CaActivateRequest",
+        "issueCertificate", "IssueRequest");
+    Map<String, String> response = Map.of("createCa", "Ca", "activateCa", "Ca", "getCa", "Ca",
+        "issueCertificate", "IssueResponse");
+    return new ApiRoute(method, path, id, summary, "ca", responses,
+        response.containsKey(id) ? Map.of(200, response.get(id)) : Map.of(), Optional.ofNullable(request.get(id)));
+  }
+
+  // ---------------------------------------------------------------- CAs
+
+  private void create(Context ctx) {
+    JsonNode body = Json.body(ctx);
+    String name = text(body, "name");
+    CaLevel level = switch (text(body, "level").toLowerCase(Locale.ROOT)) {
+      case "subordinate" -> CaLevel.SUBORDINATE;
+      case "policy" -> CaLevel.POLICY;
+      default -> throw new InvalidInputException("level must be subordinate or policy; a root is made in a ceremony");
+    };
+    String algorithm = text(body, "algorithm");
+    String subject = text(body, "subject");
+    Map<String, String> params = new LinkedHashMap<>(Map.of("level", level.id(), "algorithm", algorithm));
+    call.run(ctx, Optional.of("ca:create"), "ca/" + name, "ca.create", "ca/" + name, params, () -> {
+      Caller caller = call.caller(ctx);
+      CaState made = ca.create(caller, name, level, algorithm, subject);
+      Map<String, Object> out = caJson(made, false);
+      out.put("csr", Pem.write("CERTIFICATE REQUEST", made.request().orElseThrow()));
+      return () -> Json.respond(ctx, 200, out);
+    });
+  }
+
+  private void list(Context ctx) {
+    call.run(ctx, Optional.of("ca:read"), "ca/*", "ca.list", "ca", new LinkedHashMap<>(), () -> {
+      List<CaState> all = ca.list(call.caller(ctx));
+      List<Map<String, Object>> out = new ArrayList<>();
+      for (CaState c : all) {
+        out.add(caJson(c, chainsToOnlineRoot(c, all)));
+      }
+      return () -> Json.respond(ctx, 200, Map.of("cas", out));
+    });
+  }
+
+  private void show(Context ctx) {
+    String name = ctx.pathParam("name");
+    call.run(ctx, Optional.of("ca:read"), "ca/" + name, "ca.read", "ca/" + name, new LinkedHashMap<>(), () -> {
+      Caller caller = call.caller(ctx);
+      CaState c = ca.show(caller, name);
+      Map<String, Object> out = caJson(c, chainsToOnlineRoot(c, ca.list(caller)));
+      return () -> Json.respond(ctx, 200, out);
+    });
+  }
+
+  private void activate(Context ctx) {
+    String name = ctx.pathParam("name");
+    JsonNode body = Json.body(ctx);
+    byte[] cert = single(text(body, "certificate"), "certificate");
+    List<byte[]> chain = bundle(text(body, "chain"), "chain");
+    Map<String, String> params = new LinkedHashMap<>(Map.of("chain_length", String.valueOf(chain.size())));
+    call.run(ctx, Optional.of("ca:create"), "ca/" + name, "ca.activate", "ca/" + name, params, () -> {
+      CaState done = ca.activate(call.caller(ctx), name, cert, chain);
+      Map<String, Object> out = caJson(done, false);
+      return () -> Json.respond(ctx, 200, out);
+    });
+  }
+
+  private void chain(Context ctx) {
+    String name = ctx.pathParam("name");
+    call.run(ctx, Optional.empty(), "ca/" + name, "ca.chain", "ca/" + name, new LinkedHashMap<>(), () -> {
+      StringBuilder pem = new StringBuilder();
+      ca.chain(name).forEach(c -> pem.append(Pem.write("CERTIFICATE", c)));
+      return () -> ctx.status(200).contentType("application/pem-certificate-chain").result(pem.toString());
+    });
+  }
+
+  private void cert(Context ctx) {
+    String name = ctx.pathParam("name");
+    boolean pem = "pem".equalsIgnoreCase(ctx.queryParam("format"));
+    call.run(ctx, Optional.empty(), "ca/" + name, "ca.cert", "ca/" + name, new LinkedHashMap<>(), () -> {
+      byte[] der = ca.chain(name).getFirst();
+      return pem
+          ? () -> ctx.status(200).contentType("application/x-pem-file").result(Pem.write("CERTIFICATE", der))
+          : () -> ctx.status(200).contentType("application/pkix-cert").result(der);
+    });
+  }
+
+  // ---------------------------------------------------------------- issuance
+
+  private void issue(Context ctx) {
+    String name = ctx.pathParam("name");
+    JsonNode body = Json.body(ctx);
+    String csr = text(body, "csr");
+    String profile = text(body, "profile");
+    String owner = text(body, "owner");
+    Optional<Duration> validity = Optional.ofNullable(body.get("validity")).filter(v -> !v.isNull())
+        .map(v -> Cryptoperiod.parseDuration(v.asText(), "validity"));
+    // Authenticate first (401 for credentials refused); the grant of ca:issue is decided inside
+    // CertificateAuthority.issue, with the requested names as the grant's name constraints, and a
+    // refusal there is audited as DENIED. Deciding it here too, without the names, would be weaker.
+    Caller caller = call.caller(ctx);
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("profile", profile);
+    params.put("owner", owner);
+    params.put("grant_checked_by", "ca:issue on ca/" + name + "/profiles/" + profile + " with name constraints");
+    String resource = "ca/" + name + "/profiles/" + profile;
+    // No credentials: the ordinary grant check denies, audits and answers 401 before the CSR is read.
+    Optional<String> upfront = caller.principalId().equals("anonymous") ? Optional.of("ca:issue") : Optional.empty();
+    call.run(ctx, upfront, resource, "cert.issued", resource, params, () -> {
+      CertificateAuthority.Issued done = ca.issue(caller, name, profile, csr.getBytes(StandardCharsets.US_ASCII), owner,
+          validity);
+      params.put("serial", done.serial());
+      params.put("sans", String.valueOf(certificates.get(done.serial()).map(r -> r.sans().size()).orElse(0)));
+      params.put("not_after", done.notAfter().toString());
+      StringBuilder chain = new StringBuilder();
+      done.chain().forEach(c -> chain.append(Pem.write("CERTIFICATE", c)));
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("serial", done.serial());
+      out.put("certificate", Pem.write("CERTIFICATE", done.certificate()));
+      out.put("chain", chain.toString());
+      out.put("not_after", done.notAfter().toString());
+      return () -> Json.respond(ctx, 200, out);
+    });
+  }
+
+  // ---------------------------------------------------------------- inventory
+
+  private void inventory(Context ctx) {
+    Optional<String> caFilter = query(ctx, "ca");
+    Optional<String> owner = query(ctx, "owner");
+    Optional<String> status = query(ctx, "status");
+    Optional<String> after = query(ctx, "after");
+    Optional<java.time.Instant> before = query(ctx, "expiring")
+        .map(t -> clock.instant().plus(Cryptoperiod.parseDuration(t, "expiring")));
+    int limit;
+    try {
+      limit = query(ctx, "limit").map(Integer::parseInt).orElse(100);
+    } catch (NumberFormatException e) {
+      throw new InvalidInputException("limit must be a number from 1 to " + CertificateRecords.MAX_PAGE);
+    }
+    CertificateRecords.Query q = new CertificateRecords.Query(caFilter, owner, before, status, after, limit);
+    String grantOn = caFilter.map(c -> "ca/" + c).orElse("ca/*");
+    call.run(ctx, Optional.of("ca:read"), grantOn, "cert.list", "certs", new LinkedHashMap<>(), () -> {
+      List<CertificateRecords.CertificateRow> rows = certificates.query(q);
+      List<Map<String, Object>> out = rows.stream().map(r -> row(r, false)).toList();
+      Map<String, Object> page = new LinkedHashMap<>();
+      page.put("certificates", out);
+      if (rows.size() == limit) {
+        page.put("next_after", rows.getLast().serial());
+      }
+      return () -> Json.respond(ctx, 200, page);
+    });
+  }
+
+  private void showCert(Context ctx) {
+    String serial = ctx.pathParam("serial").toLowerCase(Locale.ROOT);
+    if (!serial.matches("[0-9a-f]{1,64}")) {
+      throw new InvalidInputException("a serial is lower-case hex");
+    }
+    call.run(ctx, Optional.of("ca:read"), "ca/*", "cert.read", "certs/" + serial, new LinkedHashMap<>(), () -> {
+      CertificateRecords.CertificateRow r = certificates.get(serial)
+          .orElseThrow(() -> new NotFoundException("no certificate with serial " + serial));
+      Map<String, Object> out = row(r, true);
+      return () -> Json.respond(ctx, 200, out);
+    });
+  }
+
+  static Map<String, Object> row(CertificateRecords.CertificateRow r, boolean withPem) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("serial", r.serial());
+    m.put("ca", r.ca());
+    m.put("owner", r.owner());
+    m.put("owner_name", r.ownerName());
+    m.put("owner_contact", r.ownerContact());
+    m.put("profile", r.profile());
+    m.put("subject", r.subject());
+    m.put("sans", r.sans());
+    m.put("not_before", r.notBefore().toString());
+    m.put("not_after", r.notAfter().toString());
+    m.put("issued_at", r.issuedAt().toString());
+    m.put("status", r.status());
+    r.revokedAt().ifPresent(t -> m.put("revoked_at", t.toString()));
+    r.revocationReason().ifPresent(t -> m.put("revocation_reason", t));
+    m.put("spki_sha256", HexFormat.of().formatHex(r.spkiHash()));
+    if (withPem) {
+      m.put("certificate", Pem.write("CERTIFICATE", r.der()));
+    }
+    return m;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Whether {@code c} is an online root, or chains to one held by this node (a dev hierarchy). */
+  private static boolean chainsToOnlineRoot(CaState c, List<CaState> all) {
+    if (c.level() == CaLevel.ROOT || c.chain().isEmpty()) {
+      return false;
+    }
+    byte[] top = c.chain().getLast();
+    return all.stream().anyMatch(o -> o.level() == CaLevel.ROOT && o.certificate().map(d -> Arrays.equals(d, top))
+        .orElse(false));
+  }
+
+  static Map<String, Object> caJson(CaState c, boolean underOnlineRoot) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", c.name());
+    m.put("level", c.level().id());
+    m.put("state", c.state());
+    m.put("subject", c.subject());
+    m.put("owner", c.owner());
+    m.put("created_at", c.createdAt().toString());
+    c.certificate().ifPresent(der -> {
+      X509Certificate x = x509(der);
+      m.put("issuer", x.getIssuerX500Principal().getName());
+      m.put("serial", x.getSerialNumber().toString(16));
+      m.put("not_before", x.getNotBefore().toInstant().toString());
+      m.put("not_after", x.getNotAfter().toInstant().toString());
+      m.put("key_algorithm", x.getPublicKey().getAlgorithm());
+    });
+    m.put("chain_length", c.chain().size());
+    if (c.level() == CaLevel.ROOT) {
+      m.put("compliant", false);
+      m.put("note", ONLINE_ROOT_NOTE);
+    } else if (underOnlineRoot) {
+      m.put("compliant", false);
+      m.put("note", "chains to an online root: development only (SS-002 11.3.1)");
+    } else {
+      m.put("compliant", true);
+    }
+    return m;
+  }
+
+  private static X509Certificate x509(byte[] der) {
+    try {
+      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new InvalidInputException("not an X.509 certificate");
+    }
+  }
+
+  private static byte[] single(String pem, String field) {
+    List<byte[]> all = bundle(pem, field);
+    if (all.size() != 1) {
+      throw new InvalidInputException(field + " must hold exactly one certificate, it holds " + all.size());
+    }
+    return all.getFirst();
+  }
+
+  private static List<byte[]> bundle(String pem, String field) {
+    List<byte[]> out = new ArrayList<>();
+    for (Pem.Block b : Pem.read(pem)) {
+      if (!b.label().equals("CERTIFICATE")) {
+        throw new InvalidInputException(field + " holds a " + b.label() + " block; only CERTIFICATE blocks are read");
+      }
+      x509(b.der());
+      out.add(b.der());
+    }
+    return out;
+  }
+
+  private static Optional<String> query(Context ctx, String name) {
+    return Optional.ofNullable(ctx.queryParam(name)).filter(s -> !s.isBlank());
+  }
+
+  private static String text(JsonNode body, String field) {
+    JsonNode n = body.get(field);
+    if (n == null || !n.isTextual() || n.asText().isBlank()) {
+      throw new InvalidInputException("'" + field + "' is required (a string)");
+    }
+    return n.asText();
+  }
+
+  static String subjectOf(byte[] der) {
+    return Certificates.nameText(der);
+  }
+}

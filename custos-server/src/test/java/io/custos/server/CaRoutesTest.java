@@ -1,0 +1,261 @@
+package io.custos.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.access.AccessGate;
+import io.custos.access.Caller;
+import io.custos.audit.AuditLog;
+import io.custos.barrier.Barrier;
+import io.custos.barrier.BarrierKeyring;
+import io.custos.ca.CertificateAuthority;
+import io.custos.crypto.AsymmetricProvider;
+import io.custos.crypto.AsymmetricProviders;
+import io.custos.crypto.CryptoModule;
+import io.custos.crypto.FipsCryptoModule;
+import io.custos.crypto.SignatureVerifier;
+import io.custos.kms.AlgorithmPolicy;
+import io.custos.kms.KeyManager;
+import io.custos.store.Storage;
+import io.custos.store.StorageUrl;
+import io.custos.store.jdbc.JdbcStorage;
+import io.custos.x509.CaLevel;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code /v1/ca} and {@code /v1/certs} over HTTP on a dev server, with CSRs made by openssl. */
+class CaRoutesTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final CryptoModule MODULE = FipsCryptoModule.start();
+  private static final AsymmetricProvider PROVIDER = AsymmetricProviders.select("jdk");
+  @TempDir Path dir;
+  private TestNode node;
+  private AuditLog log;
+  private Barrier barrier;
+  private KeyManager keys;
+  private Storage storage;
+  private int csrs;
+  private CertificateAuthority ca;
+
+  @BeforeEach
+  void start() {
+    barrier = new Barrier(BarrierKeyring.create(MODULE));
+    storage = JdbcStorage.open(StorageUrl.inDataDir(dir.resolve("ca")), TestNode.VERSION.version(),
+        InstantSource.system());
+    log = AuditLog.open(storage.audit(), Optional.empty(), "test", "test", InstantSource.system(),
+        AuditLog.Settings.defaults());
+    AccessGate gate = AccessGate.devMode();
+    keys = new KeyManager(storage.records(), () -> barrier, MODULE, PROVIDER, AlgorithmPolicy.defaults(), gate,
+        Clock.systemUTC());
+    ca = new CertificateAuthority(storage.records(), () -> barrier, keys, storage.certificates(),
+        gate, SignatureVerifier.of(PROVIDER), MODULE.drbg(), Clock.systemUTC(),
+        id -> id.equals("dev-root") || id.equals("web")
+            ? Optional.of(new CertificateAuthority.Owner(id, "Owner " + id, id + "@example.com")) : Optional.empty(),
+        "http://127.0.0.1:8200", List.of());
+    Caller root = new Caller("dev-root", "dev-mode", "", "setup");
+    ca.createDevRoot(root, "root", "ecdsa-p384", "CN=Test Root", Duration.ofDays(3650));
+    ca.create(root, "issuing", CaLevel.SUBORDINATE, "ecdsa-p256", "CN=Test Issuing");
+    ca.signSubordinate(root, "root", "issuing", Duration.ofDays(3 * 365));
+    node = new TestNode(dir.resolve("data"), TestNode.dev(),
+        List.of(CaRoutes.module(ca, storage.certificates(), log, gate, true)));
+  }
+
+  @AfterEach
+  void stop() {
+    node.close();
+    keys.close();
+    log.close();
+    storage.close();
+    barrier.close();
+  }
+
+  private HttpResponse<String> post(String path, Object body) throws Exception {
+    return node.send(HttpRequest.newBuilder(node.uri(path)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+  }
+
+  private JsonNode ok(HttpResponse<String> r, int status) throws Exception {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    return JSON.readTree(r.body());
+  }
+
+  private String csr(String key, String cn, String san) throws Exception {
+    Path out = dir.resolve("r" + (++csrs) + ".csr");
+    TlsServerTest.run("openssl", "req", "-new", "-newkey", key, "-nodes", "-keyout", dir.resolve("k" + csrs).toString(),
+        "-out", out.toString(), "-subj", "/CN=" + cn, "-addext", "subjectAltName=" + san);
+    return Files.readString(out);
+  }
+
+  private static Map<String, Object> issue(String csr, String profile, String validity) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("csr", csr);
+    m.put("profile", profile);
+    m.put("owner", "web");
+    if (validity != null) {
+      m.put("validity", validity);
+    }
+    return m;
+  }
+
+  private String auditText() {
+    StringBuilder b = new StringBuilder();
+    for (var row : log.events(1, 10_000)) {
+      b.append(new String(row.event(), StandardCharsets.UTF_8)).append('\n');
+    }
+    return b.toString();
+  }
+
+  @Test
+  @DisplayName("issue: certificate and chain as PEM, audited as cert.issued without the CSR; re-keying refused (11.1.10)")
+  void issueHappyPathAndReKey() throws Exception {
+    String req = csr("rsa:3072", "shop.example.com", "DNS:shop.example.com,DNS:www.shop.example.com");
+    JsonNode r = ok(post("/v1/ca/issuing/issue", issue(req, "tls-server", "90d")), 200);
+    assertThat(r.get("certificate").asText()).startsWith("-----BEGIN CERTIFICATE-----");
+    assertThat(r.get("chain").asText().split("BEGIN CERTIFICATE").length - 1).isEqualTo(2);
+    assertThat(r.get("serial").asText()).hasSizeGreaterThanOrEqualTo(30);
+    String audit = auditText();
+    assertThat(audit).contains("cert.issued").contains(r.get("serial").asText()).contains("\"sans\":\"2\"")
+        .doesNotContain("BEGIN CERTIFICATE REQUEST").doesNotContain(req.lines().skip(1).findFirst().orElseThrow());
+
+    HttpResponse<String> again = post("/v1/ca/issuing/issue", issue(req, "tls-server", "30d"));
+    assertThat(ok(again, 403).get("detail").asText()).contains("SS-002 11.1.10");
+
+    JsonNode shown = ok(node.get("/v1/certs/" + r.get("serial").asText()), 200);
+    assertThat(shown.get("owner_contact").asText()).isEqualTo("web@example.com");
+    assertThat(shown.get("certificate").asText()).startsWith("-----BEGIN CERTIFICATE-----");
+    assertThat(shown.toString()).doesNotContain("PRIVATE");
+  }
+
+  @Test
+  @DisplayName("a wildcard, a weak key and a too-long lifetime are refused together, each named with its control")
+  void refusalListsEveryControl() throws Exception {
+    String req = csr("rsa:2048", "shop.example.com", "DNS:*.shop.example.com");
+    JsonNode p = ok(post("/v1/ca/issuing/issue", issue(req, "tls-server", "800d")), 403);
+    String detail = p.get("detail").asText();
+    assertThat(detail).contains("*.shop.example.com").contains("2048").contains("800 days");
+    assertThat(detail).contains("11.1.9");
+    assertThat(p.get("control").asText()).startsWith("SS-002");
+    assertThat(storage.certificates().count()).isZero();
+    // Refused by the controls, nothing stored: audited with the first control and the error.
+    assertThat(auditText()).contains("cert.issued").contains("control-violation");
+  }
+
+  @Test
+  @DisplayName("unknown profile 404, malformed CSR 400, unknown CA 404")
+  void badRequests() throws Exception {
+    String req = csr("ed25519", "a.example.com", "DNS:a.example.com");
+    ok(post("/v1/ca/issuing/issue", issue(req, "no-such-profile", null)), 404);
+    ok(post("/v1/ca/issuing/issue", issue("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+        "tls-server", null)), 400);
+    ok(post("/v1/ca/issuing/issue", issue("garbage", "tls-server", null)), 400);
+    ok(post("/v1/ca/nope/issue", issue(req, "tls-server", null)), 404);
+  }
+
+  @Test
+  @DisplayName("inventory pages by serial without gaps or repeats; chain and caIssuers certificate are public")
+  void inventoryPagingAndPublicCertificates() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      ok(post("/v1/ca/issuing/issue", issue(csr("ed25519", "h" + i + ".example.com", "DNS:h" + i + ".example.com"),
+          "tls-server", "30d")), 200);
+    }
+    Set<String> seen = new HashSet<>();
+    String after = null;
+    int pages = 0;
+    do {
+      JsonNode page = ok(node.get("/v1/certs?ca=issuing&owner=web&expiring=60d&limit=2"
+          + (after == null ? "" : "&after=" + after)), 200);
+      page.get("certificates").forEach(c -> assertThat(seen.add(c.get("serial").asText())).isTrue());
+      after = page.has("next_after") ? page.get("next_after").asText() : null;
+      pages++;
+    } while (after != null);
+    assertThat(seen).hasSize(5);
+    assertThat(pages).isEqualTo(3);
+    assertThat(ok(node.get("/v1/certs?expiring=7d"), 200).get("certificates")).isEmpty();
+    ok(node.get("/v1/certs?limit=0"), 400);
+
+    HttpResponse<String> chain = node.get("/v1/ca/issuing/chain");
+    assertThat(chain.statusCode()).isEqualTo(200);
+    assertThat(chain.body().split("BEGIN CERTIFICATE").length - 1).isEqualTo(2);
+    assertThat(node.get("/v1/ca/issuing/cert?format=pem").body()).startsWith("-----BEGIN CERTIFICATE-----");
+    HttpResponse<byte[]> der = node.http.send(HttpRequest.newBuilder(node.uri("/v1/ca/issuing/cert")).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(der.headers().firstValue("Content-Type").orElse("")).startsWith("application/pkix-cert");
+    assertThat(der.body()[0]).isEqualTo((byte) 0x30);
+
+    JsonNode cas = ok(node.get("/v1/ca"), 200).get("cas");
+    assertThat(cas).hasSize(2);
+    cas.forEach(c -> assertThat(c.get("compliant").asBoolean()).isFalse());
+    JsonNode root = ok(node.get("/v1/ca/root"), 200);
+    assertThat(root.get("note").asText()).isEqualTo("online root: development only (SS-002 11.3.1)");
+  }
+
+  @Test
+  @DisplayName("create a subordinate CA: CSR for the parent, audited as ca.create; activation with a bad chain refused")
+  void createAndActivate() throws Exception {
+    JsonNode made = ok(post("/v1/ca", Map.of("name", "issuing-2", "level", "subordinate", "algorithm", "ecdsa-p256",
+        "subject", "CN=Issuing 2")), 200);
+    assertThat(made.get("state").asText()).isEqualTo("pending");
+    assertThat(made.get("csr").asText()).startsWith("-----BEGIN CERTIFICATE REQUEST-----");
+    assertThat(auditText()).contains("ca.create");
+    String rootPem = node.get("/v1/ca/root/cert?format=pem").body();
+    JsonNode refused = ok(post("/v1/ca/issuing-2/activate", Map.of("certificate", rootPem, "chain", rootPem)), 400);
+    assertThat(refused.get("detail").asText()).contains("not for this CA's key");
+    assertThat(auditText()).contains("ca.activate");
+    ok(post("/v1/ca", Map.of("name", "r2", "level", "root", "algorithm", "ecdsa-p256", "subject", "CN=x")), 400);
+  }
+
+  @Test
+  @DisplayName("a requester outside its grant's names is denied (audited DENIED); inside them it is issued")
+  void nameConstraintsDecidedByTheCa() throws Exception {
+    io.custos.access.AccessControl access = new io.custos.access.AccessControl(storage.records(), () -> barrier,
+        MODULE, Clock.systemUTC());
+    access.writePolicy(new io.custos.access.Policy("web-certs", 0, "", List.of(new io.custos.access.Grant("ca:issue",
+        "ca/issuing/profiles/tls-server", Map.of("dns", List.of("shop.example.com")))), Set.of(),
+        io.custos.access.Policy.DEFAULT_STEP_UP));
+    access.createPrincipal(new io.custos.access.Principal("web", io.custos.access.PrincipalKind.MACHINE, "Web shop",
+        "web@example.com", Optional.empty(), List.of("requester"), List.of("web-certs"), List.of(), false,
+        java.time.Instant.now()));
+    String token = access.createToken("web", Duration.ofHours(1), Duration.ofHours(2), "test").token();
+    CertificateAuthority gated = new CertificateAuthority(storage.records(), () -> barrier, keys,
+        storage.certificates(), access, SignatureVerifier.of(PROVIDER), MODULE.drbg(), Clock.systemUTC(),
+        id -> access.principal(id).map(p -> new CertificateAuthority.Owner(p.id(), p.displayName(), p.email())),
+        "http://127.0.0.1:8200", List.of());
+    try (TestNode prod = new TestNode(dir.resolve("prod"), TestNode.dev(),
+        List.of(CaRoutes.module(gated, storage.certificates(), log, access, false)), access)) {
+      java.util.function.Function<Map<String, Object>, HttpResponse<String>> send = body -> {
+        try {
+          return prod.send(HttpRequest.newBuilder(prod.uri("/v1/ca/issuing/issue")).header("Content-Type",
+              "application/json").header("Authorization", "Bearer " + token)
+              .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      };
+      ok(send.apply(issue(csr("ed25519", "evil.example.com", "DNS:evil.example.com"), "tls-server", "30d")), 403);
+      assertThat(auditText()).contains("DENIED");
+      ok(send.apply(issue(csr("ed25519", "shop.example.com", "DNS:shop.example.com"), "tls-server", "30d")), 200);
+      HttpResponse<String> anonymous = prod.send(HttpRequest.newBuilder(prod.uri("/v1/ca/issuing/issue"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(issue("x", "tls-server", null)))));
+      assertThat(anonymous.statusCode()).isEqualTo(401);
+    }
+  }
+}
