@@ -117,6 +117,15 @@ public interface CertificateRecords {
    */
   void add(CertificateRow row);
 
+  /**
+   * Records many certificates (imports, bulk loads), each under the rules of {@link #add}. The
+   * default adds them one by one; the SQL adapter adds all of them in one transaction, or none
+   * if any serial exists or any key was certified before (earlier or within the batch).
+   */
+  default void addAll(List<CertificateRow> rows) {
+    rows.forEach(this::add);
+  }
+
   /** The serial that first certified this key, if any. */
   Optional<String> certifiedKey(byte[] spkiHash);
 
