@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param approvals dual control: which capabilities need how many approvals (SS-002 11.3.11)
  * @param rateLimits request rate limits per client address and per principal
  * @param tlsAllowTls12 whether TLS 1.2 (forward-secret AEAD suites only) is offered beside TLS 1.3
+ * @param caExpiryHorizons when certificate owners are warned of expiry (SS-002 11.5.2), largest first
+ * @param caExpiryWebhook where expiry alerts are also POSTed as JSON, if anywhere
  */
 public record CustosConfig(
     Path dataDir,
@@ -36,7 +38,9 @@ public record CustosConfig(
     java.util.List<String> kmsApprovedAlgorithms,
     Approvals approvals,
     io.custos.server.RateLimits rateLimits,
-    boolean tlsAllowTls12) {
+    boolean tlsAllowTls12,
+    java.util.List<Duration> caExpiryHorizons,
+    Optional<java.net.URI> caExpiryWebhook) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -61,6 +65,8 @@ public record CustosConfig(
     kmsApprovedAlgorithms = java.util.List.copyOf(kmsApprovedAlgorithms);
     Objects.requireNonNull(approvals, "approvals");
     Objects.requireNonNull(rateLimits, "rateLimits");
+    caExpiryHorizons = java.util.List.copyOf(caExpiryHorizons);
+    Objects.requireNonNull(caExpiryWebhook, "caExpiryWebhook");
   }
 
   /**
@@ -88,7 +94,8 @@ public record CustosConfig(
       java.util.List<String> kmsApprovedAlgorithms) {
     this(dataDir, listen, tlsCert, tlsKey, storage, logFormat, logLevel, maxRequestBytes, idleTimeout, auditFile,
         auditSyslog, auditSyslogCa, auditCheckpointEvery, auditCheckpointInterval, monitor, kmsProvider,
-        kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults(), false);
+        kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults(), false,
+        io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS, Optional.empty());
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */
