@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
  * announcement, so that restarts and other nodes do not repeat it; the marker is claimed before
  * the event is written and released again if the event cannot be.
  *
+ * <p>Certificates are read in expiry order from now on, so those that expired long ago cost nothing.
+ *
  * <p>A horizon applies only to certificates that live longer than it: a 7-day certificate is
  * not announced at the 30-day or 7-day horizons the moment it is issued, only at 1 day.
  */
@@ -105,14 +107,11 @@ public final class ExpiryWatch {
     Map<Duration, Long> counts = new LinkedHashMap<>();
     horizons.forEach(h -> counts.put(h, 0L));
     int alerted = 0;
-    Optional<String> after = Optional.empty();
+    Optional<CertificateRecords.ExpiryCursor> after = Optional.empty();
     while (true) {
-      List<CertificateRow> page = certificates.query(new CertificateRecords.Query(Optional.empty(), Optional.empty(),
-          Optional.of(now.plus(horizons.getFirst())), Optional.of("good"), after, PAGE));
+      List<CertificateRow> page = certificates.expiring("good", now.plusMillis(1), now.plus(horizons.getFirst()), after,
+          PAGE);
       for (CertificateRow row : page) {
-        if (!row.notAfter().isAfter(now)) {
-          continue; // expired already
-        }
         Duration left = Duration.between(now, row.notAfter());
         Duration life = Duration.between(row.notBefore(), row.notAfter());
         for (Duration h : horizons) {
@@ -127,7 +126,7 @@ public final class ExpiryWatch {
       if (page.size() < PAGE) {
         break;
       }
-      after = Optional.of(page.getLast().serial());
+      after = Optional.of(new CertificateRecords.ExpiryCursor(page.getLast().notAfter(), page.getLast().serial()));
     }
     return new Result(counts, alerted);
   }

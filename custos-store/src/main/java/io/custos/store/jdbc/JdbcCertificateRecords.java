@@ -224,6 +224,38 @@ final class JdbcCertificateRecords implements CertificateRecords {
   }
 
   @Override
+  public List<CertificateRow> expiring(String status, Instant from, Instant to, Optional<ExpiryCursor> after,
+      int limit) {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new InvalidInputException("page size must be 1 to " + MAX_PAGE + ", got " + limit);
+    }
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS
+        + " FROM certificate WHERE not_after_ms >= ? AND not_after_ms < ? AND status = ?");
+    List<Object> args = new ArrayList<>(List.of(from.toEpochMilli(), to.toEpochMilli(), status));
+    after.ifPresent(a -> {
+      checkSerial(a.serial());
+      sql.append(" AND (not_after_ms > ? OR (not_after_ms = ? AND serial > ?))");
+      args.addAll(List.of(a.notAfter().toEpochMilli(), a.notAfter().toEpochMilli(), a.serial()));
+    });
+    sql.append(" ORDER BY not_after_ms, serial LIMIT ?");
+    args.add(limit);
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      for (int i = 0; i < args.size(); i++) {
+        ps.setObject(i + 1, args.get(i));
+      }
+      List<CertificateRow> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(row(rs));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StorageException("cannot list expiring certificates: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason) {
     checkSerial(serial);
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
