@@ -89,6 +89,7 @@ public class IssuanceBenchmark {
   private Barrier barrier;
   private KeyManager keys;
   private CertificateAuthority ca;
+  private CertificateAuthority caInMemory;
   private byte[][] csrs;
   private final AtomicInteger next = new AtomicInteger();
   // The ceiling: pre-decoded requests and a loaded P-256 signing key.
@@ -117,6 +118,11 @@ public class IssuanceBenchmark {
     ca.createDevRoot(CALLER, "root", "ecdsa-p384", "CN=Bench Root,O=Example Ltd,C=GB", Duration.ofDays(3650));
     ca.create(CALLER, "issuing", CaLevel.SUBORDINATE, "ecdsa-p256", "CN=Bench Issuing,O=Example Ltd,C=GB");
     ca.signSubordinate(CALLER, "root", "issuing", Duration.ofDays(365 * 3));
+    // The same CAs and keys, the inventory in memory: what issuance costs besides the durable write.
+    caInMemory = new CertificateAuthority(storage.records(), () -> barrier, keys, new InMemoryInventory(),
+        AccessGate.devMode(), verifier, module.drbg(), Clock.systemUTC(),
+        id -> Optional.of(new CertificateAuthority.Owner(id, "Bench service", "bench@example.com")),
+        "https://pki.example.com", List.of());
 
     long start = System.nanoTime();
     csrs = new byte[POOL][];
@@ -185,6 +191,61 @@ public class IssuanceBenchmark {
       throw new IllegalStateException("the pool of " + POOL + " requests is used up; raise -Dcustos.bench.csrs");
     }
     return ca.issue(CALLER, "issuing", "tls-server", csrs[i], "bench", Optional.empty()).certificate();
+  }
+
+  /**
+   * The same issuance with the inventory in memory: everything but the durable SQLite write
+   * (WAL, synchronous=FULL, one transaction per certificate).
+   */
+  @Benchmark
+  public byte[] issueInventoryInMemory() {
+    int i = next.getAndIncrement();
+    if (i >= POOL - 1100) {
+      throw new IllegalStateException("the pool of " + POOL + " requests is used up; raise -Dcustos.bench.csrs");
+    }
+    return caInMemory.issue(CALLER, "issuing", "tls-server", csrs[i], "bench", Optional.empty()).certificate();
+  }
+
+  /** A certificate inventory in memory (serials and certified keys only). */
+  private static final class InMemoryInventory implements io.custos.store.CertificateRecords {
+    private final java.util.concurrent.ConcurrentHashMap<String, CertificateRow> rows =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, String> keys =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void add(CertificateRow row) {
+      if (keys.putIfAbsent(java.util.HexFormat.of().formatHex(row.spkiHash()), row.serial()) != null
+          || rows.putIfAbsent(row.serial(), row) != null) {
+        throw new io.custos.failure.ConflictException("already certified");
+      }
+    }
+
+    @Override
+    public Optional<String> certifiedKey(byte[] spkiHash) {
+      return Optional.ofNullable(keys.get(java.util.HexFormat.of().formatHex(spkiHash)));
+    }
+
+    @Override
+    public Optional<CertificateRow> get(String serial) {
+      return Optional.ofNullable(rows.get(serial));
+    }
+
+    @Override
+    public List<CertificateRow> query(Query query) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public boolean setStatus(String serial, String status, Optional<java.time.Instant> revokedAt,
+        Optional<String> reason) {
+      return false;
+    }
+
+    @Override
+    public long count() {
+      return rows.size();
+    }
   }
 
   /** The ceiling: one P-256 request signature verified, one P-256 certificate signature made. */
