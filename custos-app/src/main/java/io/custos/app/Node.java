@@ -156,6 +156,20 @@ final class Node implements AutoCloseable {
       opened.add(maintenance::shutdownNow);
       maintenance.scheduleWithFixedDelay(() -> maintainKeys(keys, seal, audit), 1, 60, TimeUnit.SECONDS);
       Metrics metrics = metrics(audit, monitor, central, clock);
+      // Certificate expiry alerts (SS-002 11.5.2), every 10 minutes while unsealed.
+      io.custos.ca.ExpiryWatch expiry = new io.custos.ca.ExpiryWatch(storage.certificates(), storage.records(),
+          audit::record, config.caExpiryWebhook().<io.custos.ca.ExpiryWatch.AlertSink>map(WebhookAlertSink::new)
+              .orElse(io.custos.ca.ExpiryWatch.AlertSink.NONE), config.caExpiryHorizons(), java.time.Clock.systemUTC());
+      java.util.concurrent.atomic.AtomicReference<Map<java.time.Duration, Long>> expiring =
+          new java.util.concurrent.atomic.AtomicReference<>(Map.of());
+      maintenance.scheduleWithFixedDelay(() -> watchExpiry(expiry, seal, expiring), 2, 600, TimeUnit.SECONDS);
+      metrics.gauge("custos_certificates_expiring", "Certificates in good standing expiring within each horizon",
+          List.of("horizon"), () -> {
+            Map<List<String>, Double> out = new java.util.LinkedHashMap<>();
+            expiry.horizons().forEach(h -> out.put(List.of(io.custos.ca.ExpiryWatch.horizonText(h)),
+                (double) expiring.get().getOrDefault(h, 0L)));
+            return out;
+          });
       // Fail closed: a node that cannot audit its own start does not start.
       audit.record(systemEvent("server.start", Map.of("version", VersionInfo.CURRENT.version(),
           "commit", VersionInfo.CURRENT.commit(), "dev_mode", String.valueOf(dev), "storage", storage.kind())));
@@ -247,6 +261,19 @@ final class Node implements AutoCloseable {
     } catch (RuntimeException e) {
       // Sealed meanwhile, or the store is away: the next run tries again.
       org.slf4j.LoggerFactory.getLogger(Node.class).warn("key maintenance did not run: {}", e.getMessage());
+    }
+  }
+
+  /** Scheduled expiry alerts while unsealed; the counts feed custos_certificates_expiring. */
+  private static void watchExpiry(io.custos.ca.ExpiryWatch expiry, Seal seal,
+      java.util.concurrent.atomic.AtomicReference<Map<java.time.Duration, Long>> expiring) {
+    if (seal.state() != SystemState.UNSEALED) {
+      return;
+    }
+    try {
+      expiring.set(expiry.run().expiring());
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(Node.class).warn("certificate expiry alerts did not run: {}", e.getMessage());
     }
   }
 

@@ -117,6 +117,55 @@ public interface CertificateRecords {
    */
   void add(CertificateRow row);
 
+  /**
+   * Records many certificates (imports, bulk loads), each under the rules of {@link #add}. The
+   * default adds them one by one; the SQL adapter adds all of them in one transaction, or none
+   * if any serial exists or any key was certified before (earlier or within the batch).
+   */
+  default void addAll(List<CertificateRow> rows) {
+    rows.forEach(this::add);
+  }
+
+  /** A position in expiry order: after this notAfter and serial. */
+  record ExpiryCursor(Instant notAfter, String serial) {
+    public ExpiryCursor {
+      Objects.requireNonNull(notAfter, "notAfter");
+      Objects.requireNonNull(serial, "serial");
+    }
+  }
+
+  /**
+   * Certificates of {@code status} whose notAfter is in [{@code from}, {@code to}), in (notAfter,
+   * serial) order, after {@code after}, at most {@code limit} (expiry alerts: the certificates
+   * expired long ago are never read). The default pages through {@link #query}; adapters walk
+   * an index.
+   */
+  default List<CertificateRow> expiring(String status, Instant from, Instant to, Optional<ExpiryCursor> after,
+      int limit) {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new io.custos.failure.InvalidInputException("page size must be 1 to " + MAX_PAGE + ", got " + limit);
+    }
+    java.util.Comparator<CertificateRow> order = java.util.Comparator.comparing(CertificateRow::notAfter)
+        .thenComparing(CertificateRow::serial);
+    List<CertificateRow> all = new java.util.ArrayList<>();
+    Optional<String> page = Optional.empty();
+    while (true) {
+      List<CertificateRow> rows = query(new Query(Optional.empty(), Optional.empty(), Optional.of(to),
+          Optional.of(status), page, MAX_PAGE));
+      for (CertificateRow r : rows) {
+        if (!r.notAfter().isBefore(from) && after.map(a -> r.notAfter().isAfter(a.notAfter())
+            || r.notAfter().equals(a.notAfter()) && r.serial().compareTo(a.serial()) > 0).orElse(true)) {
+          all.add(r);
+        }
+      }
+      if (rows.size() < MAX_PAGE) {
+        break;
+      }
+      page = Optional.of(rows.getLast().serial());
+    }
+    return all.stream().sorted(order).limit(limit).toList();
+  }
+
   /** The serial that first certified this key, if any. */
   Optional<String> certifiedKey(byte[] spkiHash);
 

@@ -248,4 +248,36 @@ public abstract class StorageContract {
     assertThat(certs.count()).isEqualTo(1);
     assertThatThrownBy(() -> certs.get("NOT-HEX")).isInstanceOf(InvalidInputException.class);
   }
+
+  @Test
+  @DisplayName("bulk insert is all or nothing; expiry listing pages in (notAfter, serial) order within a window")
+  void bulkInsertAndExpiryOrder() {
+    CertificateRecords certs = storage.certificates();
+    java.time.Instant now = java.time.Instant.parse("2026-06-01T00:00:00Z");
+    List<CertificateRecords.CertificateRow> rows = new java.util.ArrayList<>();
+    for (int i = 1; i <= 12; i++) {
+      rows.add(certificate(String.format("%04x", 100 - i), "alice", "ca-a", hash(i),
+          now.plus(java.time.Duration.ofDays(i % 6))));
+    }
+    certs.addAll(rows);
+    assertThat(certs.count()).isEqualTo(12);
+    assertThatThrownBy(() -> certs.addAll(List.of(certificate("0fff", "bob", "ca-a", hash(99), now),
+        certificate("0ffe", "bob", "ca-a", hash(1), now)))).isInstanceOf(ConflictException.class);
+    assertThat(certs.get("0fff")).isEmpty();
+    certs.setStatus("005e", "revoked", java.util.Optional.of(now), java.util.Optional.empty()); // i = 6: day 0
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    java.util.Optional<CertificateRecords.ExpiryCursor> after = java.util.Optional.empty();
+    while (true) {
+      List<CertificateRecords.CertificateRow> page = certs.expiring("good", now.plus(java.time.Duration.ofDays(1)),
+          now.plus(java.time.Duration.ofDays(5)), after, 3);
+      page.forEach(r -> seen.add(r.serial()));
+      if (page.size() < 3) {
+        break;
+      }
+      after = java.util.Optional.of(new CertificateRecords.ExpiryCursor(page.getLast().notAfter(),
+          page.getLast().serial()));
+    }
+    // Days 1..4 (i = 7,1 / 8,2 / 9,3 / 10,4; serial 100 - i), each day in serial order.
+    assertThat(seen).containsExactly("005d", "0063", "005c", "0062", "005b", "0061", "005a", "0060");
+  }
 }

@@ -61,9 +61,10 @@ public final class ConfigLoader {
       "kms.approved_algorithms", "CUSTOS_KMS_APPROVED_ALGORITHMS",
       "access.approvals", "CUSTOS_ACCESS_APPROVALS",
       "access.approval_expiry", "CUSTOS_ACCESS_APPROVAL_EXPIRY",
-      "ca.base_url", "CUSTOS_CA_BASE_URL");
-  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms", "access",
-      "ca");
+      "ca.base_url", "CUSTOS_CA_BASE_URL",
+      "ca.expiry_horizons", "CUSTOS_CA_EXPIRY_HORIZONS",
+      "ca.expiry_webhook", "CUSTOS_CA_EXPIRY_WEBHOOK");
+  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms", "access", "ca");
   private static final Set<String> PROVIDERS = Set.of("auto", "accp", "jdk");
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -283,7 +284,34 @@ public final class ConfigLoader {
     }).orElse(false);
     return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
         auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals(), limits, allowTls12,
-        get("ca.base_url").map(v -> v.text().trim()).filter(t -> !t.isEmpty()));
+        get("ca.base_url").map(v -> v.text().trim()).filter(t -> !t.isEmpty()), expiryHorizons(), expiryWebhook());
+  }
+
+  /** {@code ca.expiry_horizons}: {@code 30d,7d,1d} (days, hours or minutes). */
+  private java.util.List<Duration> expiryHorizons() {
+    return get("ca.expiry_horizons").map(v -> {
+      try {
+        return io.custos.ca.ExpiryWatch.parseHorizons(v.text());
+      } catch (io.custos.failure.InvalidInputException e) {
+        throw new ConfigException(v.source(), "ca.expiry_horizons", e.getMessage());
+      }
+    }).orElse(io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS);
+  }
+
+  /** {@code ca.expiry_webhook}: an http(s) URL to POST expiry alerts to. */
+  private Optional<java.net.URI> expiryWebhook() {
+    return get("ca.expiry_webhook").filter(v -> !v.text().isBlank()).map(v -> {
+      try {
+        java.net.URI uri = new java.net.URI(v.text().trim());
+        if (uri.getScheme() == null || !Set.of("http", "https").contains(uri.getScheme().toLowerCase(java.util.Locale.ROOT))
+            || uri.getHost() == null) {
+          throw new java.net.URISyntaxException(v.text(), "not an http or https URL");
+        }
+        return uri;
+      } catch (java.net.URISyntaxException e) {
+        throw new ConfigException(v.source(), "ca.expiry_webhook", "must be an http(s) URL; got '" + v.text() + "'");
+      }
+    });
   }
 
   /**

@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param rateLimits request rate limits per client address and per principal
  * @param tlsAllowTls12 whether TLS 1.2 (forward-secret AEAD suites only) is offered beside TLS 1.3
  * @param caBaseUrl {@code ca.base_url}: the address written into certificates (CRL, OCSP, caIssuers); default the listen address
+ * @param caExpiryHorizons when certificate owners are warned of expiry (SS-002 11.5.2), largest first
+ * @param caExpiryWebhook where expiry alerts are also POSTed as JSON, if anywhere
  */
 public record CustosConfig(
     Path dataDir,
@@ -38,7 +40,9 @@ public record CustosConfig(
     Approvals approvals,
     io.custos.server.RateLimits rateLimits,
     boolean tlsAllowTls12,
-    Optional<String> caBaseUrl) {
+    Optional<String> caBaseUrl,
+    java.util.List<Duration> caExpiryHorizons,
+    Optional<java.net.URI> caExpiryWebhook) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -64,6 +68,8 @@ public record CustosConfig(
     Objects.requireNonNull(approvals, "approvals");
     Objects.requireNonNull(rateLimits, "rateLimits");
     Objects.requireNonNull(caBaseUrl, "caBaseUrl");
+    caExpiryHorizons = java.util.List.copyOf(caExpiryHorizons);
+    Objects.requireNonNull(caExpiryWebhook, "caExpiryWebhook");
   }
 
   /**
@@ -92,7 +98,7 @@ public record CustosConfig(
     this(dataDir, listen, tlsCert, tlsKey, storage, logFormat, logLevel, maxRequestBytes, idleTimeout, auditFile,
         auditSyslog, auditSyslogCa, auditCheckpointEvery, auditCheckpointInterval, monitor, kmsProvider,
         kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults(), false,
-        Optional.empty());
+        Optional.empty(), io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS, Optional.empty());
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

@@ -95,6 +95,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.5.2 — ca.expiry_horizons (default 30d,7d,1d) and ca.expiry_webhook")
+  void expiryAlerts() throws Exception {
+    CustosConfig defaults = new ConfigLoader().load();
+    assertThat(defaults.caExpiryHorizons()).containsExactly(java.time.Duration.ofDays(30), java.time.Duration.ofDays(7),
+        java.time.Duration.ofDays(1));
+    assertThat(defaults.caExpiryWebhook()).isEmpty();
+    CustosConfig c = new ConfigLoader().file(yaml("ca:\n  expiry_horizons: 14d,2d\n"
+        + "  expiry_webhook: https://alerts.example.com/custos\n")).load();
+    assertThat(c.caExpiryHorizons()).containsExactly(java.time.Duration.ofDays(14), java.time.Duration.ofDays(2));
+    assertThat(c.caExpiryWebhook()).contains(java.net.URI.create("https://alerts.example.com/custos"));
+    assertThat(new ConfigLoader().environment(Map.of("CUSTOS_CA_EXPIRY_HORIZONS", "12h")).load().caExpiryHorizons())
+        .containsExactly(java.time.Duration.ofHours(12));
+    Path bad = yaml("ca:\n  expiry_horizons: soon\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(bad).load()).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'ca.expiry_horizons'");
+    Path badUrl = yaml("ca:\n  expiry_webhook: ftp://example.com/x\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(badUrl).load()).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'ca.expiry_webhook': must be an http(s) URL");
+  }
+
+  @Test
   @DisplayName("file < environment < flags")
   void precedence() throws Exception {
     Path f = yaml("""

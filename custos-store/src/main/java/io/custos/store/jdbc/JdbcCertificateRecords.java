@@ -84,6 +84,66 @@ final class JdbcCertificateRecords implements CertificateRecords {
   }
 
   @Override
+  public void addAll(List<CertificateRow> rows) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    rows.forEach(r -> checkSerial(r.serial()));
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement key = c.prepareStatement("INSERT INTO certified_key (spki_hash, serial) VALUES (?, ?)");
+          PreparedStatement cert = c.prepareStatement("INSERT INTO certificate (" + COLUMNS
+              + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        for (CertificateRow row : rows) {
+          Optional<String> earlier = certifiedKey(c, row.spkiHash());
+          if (earlier.isPresent()) {
+            throw new ConflictException("this public key was already certified (serial " + earlier.get() + ")");
+          }
+          if (get(c, row.serial()).isPresent()) {
+            throw new ConflictException("serial " + row.serial() + " already exists");
+          }
+          key.setBytes(1, row.spkiHash());
+          key.setString(2, row.serial());
+          key.executeUpdate();
+          bind(cert, row);
+          cert.executeUpdate();
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new StorageException("cannot record " + rows.size() + " certificates: " + e.getMessage(), e);
+    }
+  }
+
+  private static void bind(PreparedStatement ps, CertificateRow row) throws SQLException {
+    ps.setString(1, row.serial());
+    ps.setString(2, row.ca());
+    ps.setString(3, row.owner());
+    ps.setString(4, row.ownerName());
+    ps.setString(5, row.ownerContact());
+    ps.setString(6, row.profile());
+    ps.setString(7, row.subject());
+    ps.setString(8, String.join("\n", row.sans()));
+    ps.setBytes(9, row.spkiHash());
+    ps.setLong(10, row.notBefore().toEpochMilli());
+    ps.setLong(11, row.notAfter().toEpochMilli());
+    ps.setLong(12, row.issuedAt().toEpochMilli());
+    ps.setString(13, row.status());
+    if (row.revokedAt().isPresent()) {
+      ps.setLong(14, row.revokedAt().get().toEpochMilli());
+    } else {
+      ps.setNull(14, Types.BIGINT);
+    }
+    ps.setString(15, row.revocationReason().orElse(null));
+    ps.setBytes(16, row.der());
+  }
+
+  @Override
   public Optional<String> certifiedKey(byte[] spkiHash) {
     try (Connection c = ds.getConnection()) {
       return certifiedKey(c, spkiHash);
@@ -160,6 +220,38 @@ final class JdbcCertificateRecords implements CertificateRecords {
       return out;
     } catch (SQLException e) {
       throw new StorageException("cannot query certificates: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<CertificateRow> expiring(String status, Instant from, Instant to, Optional<ExpiryCursor> after,
+      int limit) {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new InvalidInputException("page size must be 1 to " + MAX_PAGE + ", got " + limit);
+    }
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS
+        + " FROM certificate WHERE not_after_ms >= ? AND not_after_ms < ? AND status = ?");
+    List<Object> args = new ArrayList<>(List.of(from.toEpochMilli(), to.toEpochMilli(), status));
+    after.ifPresent(a -> {
+      checkSerial(a.serial());
+      sql.append(" AND (not_after_ms > ? OR (not_after_ms = ? AND serial > ?))");
+      args.addAll(List.of(a.notAfter().toEpochMilli(), a.notAfter().toEpochMilli(), a.serial()));
+    });
+    sql.append(" ORDER BY not_after_ms, serial LIMIT ?");
+    args.add(limit);
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      for (int i = 0; i < args.size(); i++) {
+        ps.setObject(i + 1, args.get(i));
+      }
+      List<CertificateRow> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(row(rs));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StorageException("cannot list expiring certificates: " + e.getMessage(), e);
     }
   }
 
