@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     description = {"Online certificate authorities (SS-002 11.3.1): issuing and policy CAs whose keys stay in the barrier.",
         "The offline root is made and used in ceremonies (custos ceremony); a dev server has an online dev root,",
         "marked NON-COMPLIANT."},
-    subcommands = {CaCommand.Create.class, CaCommand.Activate.class, CaCommand.ListCas.class, CaCommand.Show.class,
+    subcommands = {CaCommand.Create.class, CaCommand.Activate.class, CaCommand.ListCas.class, CaCommand.Show.class, CaCommand.Cps.class,
         CaCommand.Chain.class})
 final class CaCommand {
   @ParentCommand CustosCommand root;
@@ -139,6 +139,28 @@ final class CaCommand {
     @Override
     public Integer call() throws IOException {
       printCa(ca.root.output, spec, KeyCommand.get(path(name, "")));
+      return 0;
+    }
+  }
+
+  @Command(name = "cps", mixinStandardHelpOptions = true,
+      description = "Print the Certification Practice Statement (RFC 3647 outline) rendered from live configuration.")
+  static final class Cps implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "NAME") String name;
+    @picocli.CommandLine.Option(names = "--format", defaultValue = "md", paramLabel = "md|html",
+        description = "Markdown (default) or HTML.") String format;
+
+    @Override
+    public Integer call() {
+      if (!format.equals("md") && !format.equals("html")) {
+        throw new UsageFailure("--format is md or html");
+      }
+      try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+        spec.commandLine().getOut().print(new String(client.ok(client.get(path(name, "/cps?format=" + format))),
+            StandardCharsets.UTF_8));
+        spec.commandLine().getOut().flush();
+      }
       return 0;
     }
   }

@@ -87,6 +87,7 @@ final class CommandRoutes {
     calls("ca activate", "POST /v1/ca/{name}/activate");
     calls("ca list", "GET /v1/ca");
     calls("ca show", "GET /v1/ca/{name}");
+    calls("ca cps", "GET /v1/ca/{name}/cps");
     calls("ca chain", "GET /v1/ca/{name}/chain");
     calls("cert issue", "POST /v1/ca/{name}/issue");
     calls("cert list", "GET /v1/certs");

@@ -106,6 +106,7 @@ class RouteCapabilityMatrixTest {
       Map.entry("POST /v1/ca", CO),
       Map.entry("GET /v1/ca", CA_READERS),
       Map.entry("GET /v1/ca/{name}", CA_READERS),
+      Map.entry("GET /v1/ca/{name}/cps", CA_READERS),
       Map.entry("POST /v1/ca/{name}/activate", CO),
       Map.entry("GET /v1/ca/{name}/chain", ALL),
       Map.entry("GET /v1/ca/{name}/cert", ALL),

@@ -104,6 +104,11 @@ public final class CertificateAuthority {
     extraProfiles.forEach(p -> profiles.put(p.name(), p));
   }
 
+  /** Where CRLs, OCSP and CA certificates are published, as written into certificates. */
+  public String baseUrl() {
+    return baseUrl;
+  }
+
   public List<Profile> profiles() {
     return List.copyOf(profiles.values());
   }

@@ -99,6 +99,9 @@ public final class CaRoutes implements RouteModule {
     r.add(route("GET", "/v1/ca/{name}/chain", "getCaChain",
         "The CA's certificate and every certificate up to and including the root, as a PEM bundle (public)",
         Map.of(200, "PEM bundle", 404, "No such CA", 409, "Not active")), this::chain);
+    r.add(route("GET", "/v1/ca/{name}/cps", "getCaPracticeStatement",
+        "The Certification Practice Statement (RFC 3647 outline) rendered from live configuration; format=md|html",
+        Map.of(200, "The CPS", 400, "Unknown format", 403, "Not allowed", 404, "No such CA")), this::cps);
     r.add(route("GET", "/v1/ca/{name}/cert", "getCaCertificate",
         "The CA's certificate, DER (format=pem for PEM): the AIA caIssuers URL of issued certificates (public)",
         Map.of(200, "Certificate", 404, "No such CA", 409, "Not active")), this::cert);
@@ -184,6 +187,26 @@ public final class CaRoutes implements RouteModule {
       StringBuilder pem = new StringBuilder();
       ca.chain(name).forEach(c -> pem.append(Pem.write("CERTIFICATE", c)));
       return () -> ctx.status(200).contentType("application/pem-certificate-chain").result(pem.toString());
+    });
+  }
+
+  /** SS-002 11.1.7: the CPS, never out of date because it is rendered from what is configured now. */
+  private void cps(Context ctx) {
+    String name = ctx.pathParam("name");
+    io.custos.ca.PracticeStatement.Format format = io.custos.ca.PracticeStatement.Format.of(
+        Optional.ofNullable(ctx.queryParam("format")).orElse("md"));
+    call.run(ctx, Optional.of("ca:read"), "ca/" + name, "ca.cps", "ca/" + name, new LinkedHashMap<>(), () -> {
+      Caller caller = call.caller(ctx);
+      CaState subject = ca.show(caller, name);
+      String org = subject.subject().replaceAll(".*\\bO=([^,]+).*", "$1");
+      if (org.equals(subject.subject())) {
+        org = name;
+      }
+      String doc = io.custos.ca.PracticeStatement.render(ca.list(caller), ca.profiles(),
+          io.custos.ca.PracticeStatement.Settings.defaults(org, ca.baseUrl(), clock.instant()), format);
+      String type = format == io.custos.ca.PracticeStatement.Format.HTML ? "text/html; charset=utf-8"
+          : "text/markdown; charset=utf-8";
+      return () -> ctx.status(200).contentType(type).result(doc);
     });
   }
 

@@ -143,6 +143,7 @@ public final class RouteCapabilities {
     cap("POST /v1/ca", "ca:create", "ca/{name}");
     cap("GET /v1/ca", "ca:read", "ca/*");
     cap("GET /v1/ca/{name}", "ca:read", "ca/{name}");
+    cap("GET /v1/ca/{name}/cps", "ca:read", "ca/{name}");
     cap("POST /v1/ca/{name}/activate", "ca:create", "ca/{name}");
     pub("GET /v1/ca/{name}/chain", "a CA's chain is public: anyone may build a trust store from it");
     pub("GET /v1/ca/{name}/cert", "the AIA caIssuers URL written into issued certificates");

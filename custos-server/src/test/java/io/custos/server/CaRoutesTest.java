@@ -205,6 +205,15 @@ class CaRoutesTest {
     cas.forEach(c -> assertThat(c.get("compliant").asBoolean()).isFalse());
     JsonNode root = ok(node.get("/v1/ca/root"), 200);
     assertThat(root.get("note").asText()).isEqualTo("online root: development only (SS-002 11.3.1)");
+
+    // SS-002 11.1.7 — the CPS is rendered from what is configured now.
+    HttpResponse<String> md = node.get("/v1/ca/issuing/cps");
+    assertThat(md.statusCode()).isEqualTo(200);
+    assertThat(md.headers().firstValue("Content-Type").orElse("")).startsWith("text/markdown");
+    assertThat(md.body()).contains("Certification Practice Statement", "issuing", "tls-server");
+    HttpResponse<String> html = node.get("/v1/ca/issuing/cps?format=html");
+    assertThat(html.body()).contains("<h1>").contains("issuing");
+    assertThat(node.get("/v1/ca/issuing/cps?format=pdf").statusCode()).isEqualTo(400);
   }
 
   @Test
