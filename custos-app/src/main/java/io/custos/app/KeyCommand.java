@@ -504,16 +504,22 @@ final class KeyCommand {
 
     @Override
     public Integer call() throws IOException {
-      ObjectNode body = Output.JSON_MAPPER.createObjectNode();
-      body.put("input", b64(input(in)));
-      body.put("signature", signature.trim());
-      if (allowCompromised) {
-        body.put("allow_compromised", true);
-      }
-      boolean valid = post(path(name, "verify"), body).get("valid").asBoolean();
-      println(spec, valid ? "valid" : "invalid");
-      return valid ? 0 : 1;
+      return check(spec, name, "verify", "signature", signature, in, allowCompromised);
     }
+  }
+
+  /** Verifies a signature or MAC over stdin (or {@code in}): prints valid (exit 0) or invalid (exit 1). */
+  private static int check(CommandSpec spec, String name, String op, String field, String value, Path in,
+      boolean allowCompromised) throws IOException {
+    ObjectNode body = Output.JSON_MAPPER.createObjectNode();
+    body.put("input", b64(input(in)));
+    body.put(field, value.trim());
+    if (allowCompromised) {
+      body.put("allow_compromised", true);
+    }
+    boolean valid = post(path(name, op), body).get("valid").asBoolean();
+    println(spec, valid ? "valid" : "invalid");
+    return valid ? 0 : 1;
   }
 
   @Command(name = "mac", mixinStandardHelpOptions = true, description = "MAC stdin (or --in FILE, at most 1 MiB); prints the MAC.")
@@ -540,15 +546,7 @@ final class KeyCommand {
 
     @Override
     public Integer call() throws IOException {
-      ObjectNode body = Output.JSON_MAPPER.createObjectNode();
-      body.put("input", b64(input(in)));
-      body.put("mac", mac.trim());
-      if (allowCompromised) {
-        body.put("allow_compromised", true);
-      }
-      boolean valid = post(path(name, "verify-mac"), body).get("valid").asBoolean();
-      println(spec, valid ? "valid" : "invalid");
-      return valid ? 0 : 1;
+      return check(spec, name, "verify-mac", "mac", mac, in, allowCompromised);
     }
   }
 

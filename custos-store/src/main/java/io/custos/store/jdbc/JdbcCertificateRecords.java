@@ -31,56 +31,7 @@ final class JdbcCertificateRecords implements CertificateRecords {
 
   @Override
   public void add(CertificateRow row) {
-    checkSerial(row.serial());
-    try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        Optional<String> earlier = certifiedKey(c, row.spkiHash());
-        if (earlier.isPresent()) {
-          throw new ConflictException("this public key was already certified (serial " + earlier.get() + ")");
-        }
-        if (get(c, row.serial()).isPresent()) {
-          throw new ConflictException("serial " + row.serial() + " already exists");
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO certified_key (spki_hash, serial) VALUES (?, ?)")) {
-          ps.setBytes(1, row.spkiHash());
-          ps.setString(2, row.serial());
-          ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO certificate (" + COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-          ps.setString(1, row.serial());
-          ps.setString(2, row.ca());
-          ps.setString(3, row.owner());
-          ps.setString(4, row.ownerName());
-          ps.setString(5, row.ownerContact());
-          ps.setString(6, row.profile());
-          ps.setString(7, row.subject());
-          ps.setString(8, String.join("\n", row.sans()));
-          ps.setBytes(9, row.spkiHash());
-          ps.setLong(10, row.notBefore().toEpochMilli());
-          ps.setLong(11, row.notAfter().toEpochMilli());
-          ps.setLong(12, row.issuedAt().toEpochMilli());
-          ps.setString(13, row.status());
-          if (row.revokedAt().isPresent()) {
-            ps.setLong(14, row.revokedAt().get().toEpochMilli());
-          } else {
-            ps.setNull(14, Types.BIGINT);
-          }
-          ps.setString(15, row.revocationReason().orElse(null));
-          ps.setBytes(16, row.der());
-          ps.executeUpdate();
-        }
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      throw new StorageException("cannot record certificate " + row.serial() + ": " + e.getMessage(), e);
-    }
+    addAll(List.of(row));
   }
 
   @Override
@@ -116,7 +67,8 @@ final class JdbcCertificateRecords implements CertificateRecords {
         c.setAutoCommit(true);
       }
     } catch (SQLException e) {
-      throw new StorageException("cannot record " + rows.size() + " certificates: " + e.getMessage(), e);
+      String what = rows.size() == 1 ? "certificate " + rows.getFirst().serial() : rows.size() + " certificates";
+      throw new StorageException("cannot record " + what + ": " + e.getMessage(), e);
     }
   }
 
