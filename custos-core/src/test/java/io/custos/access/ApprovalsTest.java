@@ -15,7 +15,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,22 +27,7 @@ class ApprovalsTest {
   private final MemoryRecordStore records = new MemoryRecordStore();
   private final Barrier barrier = new Barrier(BarrierKeyring.create(MODULE));
   private Instant now = Instant.parse("2026-03-01T09:00:00Z");
-  private final Clock clock = new Clock() {
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId z) {
-      return this;
-    }
-  };
+  private final Clock clock = io.custos.TestClocks.following(() -> now);
   private final AccessControl access = new AccessControl(records, () -> barrier, MODULE, clock);
   /** Key owners: keys/payments belongs to olivia. */
   private final Approvals approvals = new Approvals(records, () -> barrier, access,

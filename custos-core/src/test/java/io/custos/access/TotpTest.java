@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -32,22 +31,7 @@ class TotpTest {
   private final MemoryRecordStore records = new MemoryRecordStore();
   private final Barrier barrier = new Barrier(BarrierKeyring.create(MODULE));
   private Instant now = Instant.parse("2026-03-01T09:00:10Z");
-  private final Clock clock = new Clock() {
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId z) {
-      return this;
-    }
-  };
+  private final Clock clock = io.custos.TestClocks.following(() -> now);
   private final AccessControl access = new AccessControl(records, () -> barrier, MODULE, clock);
   private final SecondFactors factors = new SecondFactors(records, () -> barrier, MODULE, clock, access);
 

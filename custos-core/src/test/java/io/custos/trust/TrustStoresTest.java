@@ -44,22 +44,7 @@ class TrustStoresTest {
   private final MemoryRecordStore records = new MemoryRecordStore();
   private final Barrier barrier = new Barrier(BarrierKeyring.create(MODULE));
   private Instant now = Instant.now();
-  private final Clock clock = new Clock() {
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return java.time.ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId z) {
-      return this;
-    }
-  };
+  private final Clock clock = io.custos.TestClocks.following(() -> now);
   private final TrustStores trust = new TrustStores(records, () -> barrier, MODULE, clock);
 
   @BeforeAll
