@@ -1,5 +1,9 @@
 package io.custos.server;
 
+import static io.custos.server.Schemas.obj;
+import static io.custos.server.Schemas.str;
+import static io.custos.server.Schemas.ref;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.custos.access.AccessControl;
 import io.custos.access.AccessGate;
@@ -193,28 +197,6 @@ public final class AccessRoutes implements RouteModule {
       m.put((Integer) more[i], (String) more[i + 1]);
     }
     return m;
-  }
-
-  private static Map<String, Object> obj(List<String> required, Object... props) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    for (int i = 0; i < props.length; i += 2) {
-      p.put((String) props[i], props[i + 1]);
-    }
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("type", "object");
-    if (!required.isEmpty()) {
-      s.put("required", required);
-    }
-    s.put("properties", p);
-    return s;
-  }
-
-  private static Map<String, Object> str(String description) {
-    return Map.of("type", "string", "description", description);
-  }
-
-  private static Map<String, Object> ref(String schema) {
-    return Map.of("$ref", "#/components/schemas/" + schema);
   }
 
   // ---------------------------------------------------------------- principals

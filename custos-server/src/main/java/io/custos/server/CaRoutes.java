@@ -1,5 +1,7 @@
 package io.custos.server;
 
+import static io.custos.server.Schemas.str;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.custos.access.AccessGate;
 import io.custos.access.Caller;
@@ -58,10 +60,6 @@ public final class CaRoutes implements RouteModule {
   public static RouteModule module(CertificateAuthority ca, CertificateRecords certificates, AuditLog log,
       AccessGate gate, boolean devMode) {
     return new CaRoutes(ca, certificates, log, gate, devMode, Clock.systemUTC());
-  }
-
-  private static Map<String, Object> str(String description) {
-    return Map.of("type", "string", "description", description);
   }
 
   @Override

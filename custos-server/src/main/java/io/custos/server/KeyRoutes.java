@@ -1,5 +1,8 @@
 package io.custos.server;
 
+import static io.custos.server.Schemas.obj;
+import static io.custos.server.Schemas.str;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.custos.access.AccessGate;
 import io.custos.access.Caller;
@@ -123,24 +126,6 @@ public final class KeyRoutes implements RouteModule {
     return route("POST", "/v1/keys/{name}/" + verb, id, summary,
         Map.of(200, "OK", 400, "Invalid request", 403, "Not allowed or forbidden by a control", 404, "No such key"),
         Map.of(200, response), request);
-  }
-
-  private static Map<String, Object> obj(List<String> required, Object... props) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    for (int i = 0; i < props.length; i += 2) {
-      p.put((String) props[i], props[i + 1]);
-    }
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("type", "object");
-    if (!required.isEmpty()) {
-      s.put("required", required);
-    }
-    s.put("properties", p);
-    return s;
-  }
-
-  private static Map<String, Object> str(String description) {
-    return Map.of("type", "string", "description", description);
   }
 
   private static Map<String, Object> b64(String description) {

@@ -1,5 +1,7 @@
 package io.custos.server;
 
+import static io.custos.server.Schemas.ref;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,10 +67,6 @@ final class OpenApiDocument {
         "content", Map.of(Problem.CONTENT_TYPE, Map.of("schema", ref("Problem")))));
     op.put("responses", responses);
     return op;
-  }
-
-  private static Map<String, Object> ref(String schema) {
-    return Map.of("$ref", "#/components/schemas/" + schema);
   }
 
   private static Map<String, Object> problemSchema() {
