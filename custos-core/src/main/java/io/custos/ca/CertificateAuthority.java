@@ -73,6 +73,17 @@ public final class CertificateAuthority {
     }
   }
 
+  /**
+   * A revocation as recorded.
+   *
+   * @param status the certificate's status afterwards: {@code revoked}, {@code hold} or {@code good}
+   *     (a hold released by {@code removeFromCRL})
+   * @param changed false when the request changed nothing (a second revocation is idempotent)
+   */
+  public record Revocation(String serial, String ca, String status, String reason, Instant at, boolean changed) {}
+
+  private final List<java.util.function.Consumer<Revocation>> revocationListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final RecordStore records;
   private final Supplier<Barrier> barrier;
   private final KeyManager keys;
@@ -338,6 +349,57 @@ public final class CertificateAuthority {
     chain.add(ca.certificate().orElseThrow());
     chain.addAll(ca.chain());
     return new Issued(serialHex, cert, chain, notAfter);
+  }
+
+  // ---------------------------------------------------------------- revocation
+
+  /**
+   * Revokes a certificate at once (SS-002 11.6.1), or puts it on hold ({@code certificateHold}) or
+   * releases a hold ({@code removeFromCRL}); reasons are RFC 5280's. A revoked certificate stays
+   * revoked: asking again changes nothing and answers {@code changed=false}; a hold may become a
+   * revocation. Listeners (CRL publisher, OCSP cache) hear of every change before this returns.
+   */
+  public Revocation revoke(Caller caller, String serial, String reason) {
+    String s = normaliseSerial(serial);
+    String why = io.custos.x509.Crls.reason(reason);
+    CertificateRecords.CertificateRow row = certificates.get(s)
+        .orElseThrow(() -> new NotFoundException("no certificate with serial " + s));
+    require(caller, "ca:revoke", "ca/" + row.ca() + "/certs/" + s, Map.of());
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    String current = row.status();
+    Revocation result;
+    if (why.equals("removeFromCRL")) {
+      if (!current.equals("hold")) {
+        throw new ConflictException("certificate " + s + " is " + current + ", not on hold; only a hold is released");
+      }
+      certificates.setStatus(s, "good", Optional.empty(), Optional.empty());
+      result = new Revocation(s, row.ca(), "good", why, now, true);
+    } else if (current.equals("revoked")) {
+      return new Revocation(s, row.ca(), "revoked", row.revocationReason().orElse("unspecified"),
+          row.revokedAt().orElse(now), false);
+    } else if (current.equals("hold") && why.equals("certificateHold")) {
+      return new Revocation(s, row.ca(), "hold", why, row.revokedAt().orElse(now), false);
+    } else {
+      String status = why.equals("certificateHold") ? "hold" : "revoked";
+      certificates.setStatus(s, status, Optional.of(now), Optional.of(why));
+      result = new Revocation(s, row.ca(), status, why, now, true);
+    }
+    revocationListeners.forEach(l -> l.accept(result));
+    return result;
+  }
+
+  /** Hears of every revocation, hold and release, synchronously, after it is stored. */
+  public void onRevocation(java.util.function.Consumer<Revocation> listener) {
+    revocationListeners.add(listener);
+  }
+
+  /** A serial as the inventory spells it: lower-case hex without leading zeros (colons allowed). */
+  public static String normaliseSerial(String serial) {
+    String s = serial == null ? "" : serial.strip().replace(":", "").toLowerCase(java.util.Locale.ROOT);
+    if (!s.matches("[0-9a-f]{1,64}")) {
+      throw new InvalidInputException("a serial number is hexadecimal, at most 32 octets");
+    }
+    return new BigInteger(s, 16).toString(16);
   }
 
   private static void sanTypes(CertificationRequest csr, Profile profile, List<RequestChecks.Violation> out) {

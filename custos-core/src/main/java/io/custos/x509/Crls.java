@@ -29,7 +29,8 @@ public final class Crls {
       "unspecified", CRLReason.unspecified, "keyCompromise", CRLReason.keyCompromise,
       "cACompromise", CRLReason.cACompromise, "affiliationChanged", CRLReason.affiliationChanged,
       "superseded", CRLReason.superseded, "cessationOfOperation", CRLReason.cessationOfOperation,
-      "privilegeWithdrawn", CRLReason.privilegeWithdrawn);
+      "privilegeWithdrawn", CRLReason.privilegeWithdrawn, "certificateHold", CRLReason.certificateHold,
+      "removeFromCRL", CRLReason.removeFromCRL);
 
   /** One revoked certificate: its serial, when it was revoked and why (a {@link #REASONS} name). */
   public record Revoked(BigInteger serial, Instant revokedAt, String reason) {

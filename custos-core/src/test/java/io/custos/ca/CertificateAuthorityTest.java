@@ -17,6 +17,9 @@ import io.custos.crypto.CryptoModule;
 import io.custos.crypto.FipsCryptoModule;
 import io.custos.crypto.SignatureVerifier;
 import io.custos.failure.ControlViolationException;
+import io.custos.failure.NotFoundException;
+import io.custos.failure.InvalidInputException;
+import io.custos.failure.ConflictException;
 import io.custos.failure.PermissionDeniedException;
 import io.custos.kms.AlgorithmPolicy;
 import io.custos.kms.KeyManager;
@@ -146,6 +149,37 @@ class CertificateAuthorityTest {
       assertThat(r.ownerContact()).isEqualTo("web-team@example.com");
       assertThat(r.sans()).containsExactly("dns:shop.example.com", "dns:www.shop.example.com");
     });
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — revocation takes effect at once, is idempotent, and a hold can be released or made final")
+  void revocation() throws Exception {
+    List<CertificateAuthority.Revocation> heard = new ArrayList<>();
+    ca.onRevocation(heard::add);
+    String a = ca.issue(web, "issuing", "tls-server", csr(ec(), "SHA256withECDSA", ECDSA_SHA256, "CN=shop.example.com",
+        List.of("shop.example.com")), "web", Optional.empty()).serial();
+    assertThatThrownBy(() -> ca.revoke(web, a, "keyCompromise")).isInstanceOf(PermissionDeniedException.class);
+    assertThat(certs.get(a).orElseThrow().status()).isEqualTo("good");
+
+    CertificateAuthority.Revocation hold = ca.revoke(officer, a.toUpperCase(java.util.Locale.ROOT), "certificateHold");
+    assertThat(hold.status()).isEqualTo("hold");
+    assertThat(ca.revoke(officer, a, "removeFromCRL").status()).isEqualTo("good");
+    assertThat(certs.get(a).orElseThrow().revokedAt()).isEmpty();
+    CertificateAuthority.Revocation done = ca.revoke(officer, a, "key-compromise");
+    assertThat(done.changed()).isTrue();
+    assertThat(certs.get(a).orElseThrow()).satisfies(r -> {
+      assertThat(r.status()).isEqualTo("revoked");
+      assertThat(r.revocationReason()).contains("keyCompromise");
+    });
+    CertificateAuthority.Revocation again = ca.revoke(officer, a, "superseded");
+    assertThat(again.changed()).isFalse();
+    assertThat(again.reason()).isEqualTo("keyCompromise");
+    assertThat(heard).hasSize(3);
+    assertThatThrownBy(() -> ca.revoke(officer, a, "removeFromCRL")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> ca.revoke(officer, a, "because")).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("unknown revocation reason");
+    assertThatThrownBy(() -> ca.revoke(officer, "abcdef", "superseded")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> ca.revoke(officer, "zz", "superseded")).isInstanceOf(InvalidInputException.class);
   }
 
   @Test
