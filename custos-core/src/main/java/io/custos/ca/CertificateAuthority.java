@@ -4,7 +4,11 @@ import io.custos.access.AccessGate;
 import io.custos.access.Caller;
 import io.custos.access.Decision;
 import io.custos.barrier.Barrier;
+import io.custos.crypto.CustodianEnvelope;
 import io.custos.crypto.Drbg;
+import io.custos.crypto.EncryptedPrivateKeys;
+import io.custos.crypto.KeyPairMaterial;
+import io.custos.crypto.SecretBytes;
 import io.custos.crypto.KeyPairType;
 import io.custos.crypto.SignatureVerifier;
 import io.custos.failure.ConflictException;
@@ -276,16 +280,125 @@ public final class CertificateAuthority {
    */
   public Issued issue(Caller caller, String caName, String profileName, byte[] csrBytes, String ownerId,
       Optional<Duration> validity) {
+    CaState ca = issuingCa(caName);
+    Profile profile = profile(profileName);
+    CertificationRequest csr = parser.parse(csrBytes);
+    Prepared prepared = check(caller, ca, profile, csr, ownerId, validity);
+    return sign(ca, profile, csr, prepared);
+  }
+
+  /**
+   * What a requester asks Custos to generate a key pair for (SS-002 11.1.2).
+   *
+   * @param algorithm an approved signing algorithm: {@code ecdsa-p256}, {@code ecdsa-p384},
+   *     {@code ed25519}, {@code rsa-3072}, {@code rsa-4096}, {@code ml-dsa-44|65|87}
+   * @param subject RFC 4514 subject, e.g. {@code CN=device-17,O=Example}
+   */
+  public record KeyGenerationRequest(String algorithm, String subject, List<String> dnsNames, List<String> ipAddresses) {
+    public KeyGenerationRequest {
+      dnsNames = List.copyOf(dnsNames);
+      ipAddresses = List.copyOf(ipAddresses);
+    }
+  }
+
+  /**
+   * How a generated private key goes back to its requester, encrypted (SS-002 11.1.2): under a
+   * password of theirs (PKCS#8 PBES2, see {@link EncryptedPrivateKeys}) or to a public key of
+   * theirs (see {@link CustodianEnvelope#sealKey}). Exactly one; the password is not owned.
+   */
+  public record KeyDelivery(Optional<SecretBytes> password, Optional<CustodianEnvelope.Recipient> wrapFor) {
+    public KeyDelivery {
+      if (password.isPresent() == wrapFor.isPresent()) {
+        throw new InvalidInputException("give exactly one of a key password (PKCS#8) or a public key to wrap the "
+            + "generated key for");
+      }
+    }
+
+    public static KeyDelivery password(SecretBytes password) {
+      return new KeyDelivery(Optional.of(password), Optional.empty());
+    }
+
+    public static KeyDelivery wrapFor(CustodianEnvelope.Recipient recipient) {
+      return new KeyDelivery(Optional.empty(), Optional.of(recipient));
+    }
+
+    /** {@code pkcs8-pbes2} or {@code envelope}, as audit events and answers name it. */
+    public String method() {
+      return password.isPresent() ? "pkcs8-pbes2" : "envelope";
+    }
+  }
+
+  /**
+   * A certificate for a key pair generated here, and the private key encrypted for the requester.
+   *
+   * @param privateKey PEM {@code ENCRYPTED PRIVATE KEY} or a {@code custos-share-enc-v1:} envelope
+   * @param delivery {@link KeyDelivery#method()}
+   */
+  public record IssuedWithKey(Issued issued, String privateKey, String delivery, String algorithm) {
+    @Override
+    public String toString() {
+      return "IssuedWithKey[" + issued.serial() + ", " + algorithm + ", " + delivery + "]";
+    }
+  }
+
+  /**
+   * Generates a key pair inside the crypto module and issues a certificate for it, when the
+   * profile allows server-side key generation (SS-002 11.1.2; otherwise keys are made where they
+   * are used and arrive as requests). The request passes exactly the checks a PKCS#10 request
+   * passes; the private key exists only in a zeroising holder, is encrypted for the requester and
+   * wiped, and is never stored or logged.
+   *
+   * @throws ControlViolationException naming SS-002 11.1.2 when the profile does not allow it, or
+   *     listing every rule the request breaks
+   */
+  public IssuedWithKey issueWithGeneratedKey(Caller caller, String caName, String profileName, KeyGenerationRequest request,
+      KeyDelivery delivery, String ownerId, Optional<Duration> validity) {
+    CaState ca = issuingCa(caName);
+    Profile profile = profile(profileName);
+    if (!profile.serverSideKeyGeneration()) {
+      throw new ControlViolationException("SS-002 11.1.2", "profile " + profileName + " does not allow server-side key "
+          + "generation: keys are generated on the end entity that uses them; send a certificate signing request");
+    }
+    delivery.password().ifPresent(EncryptedPrivateKeys::checkPassword);
+    // Authorise the names before spending a key generation on them; check() decides it again with the key.
+    require(caller, "ca:issue", "ca/" + caName + "/profiles/" + profileName, Map.of("dns", request.dnsNames(), "ip",
+        request.ipAddresses(), "profile", List.of(profileName)));
+    try (KeyPairMaterial pair = keys.generateForRequester(request.algorithm())) {
+      CertificationRequest csr = parser.describe(request.subject(), request.dnsNames(), request.ipAddresses(),
+          pair.publicKey());
+      Prepared prepared = check(caller, ca, profile, csr, ownerId, validity);
+      String encrypted = delivery.password().isPresent()
+          ? EncryptedPrivateKeys.encrypt(pair.privateKey(), delivery.password().orElseThrow(), drbg)
+          : CustodianEnvelope.sealKey(delivery.wrapFor().orElseThrow(), pair.privateKey(), drbg);
+      Issued issued = sign(ca, profile, csr, prepared);
+      return new IssuedWithKey(issued, encrypted, delivery.method(), request.algorithm());
+    }
+  }
+
+  /** What the checks of a request settled: its owner and validity. */
+  private record Prepared(Owner owner, Instant now, Instant notAfter, byte[] spkiHash) {}
+
+  private CaState issuingCa(String caName) {
     CaState ca = active(caName);
     if (ca.level() != CaLevel.SUBORDINATE) {
       throw new ControlViolationException("SS-002 11.3.1", "CA '" + caName + "' is a " + ca.level().id()
           + " CA; end-entity certificates come from subordinate (issuing) CAs");
     }
+    return ca;
+  }
+
+  private Profile profile(String profileName) {
     Profile profile = profiles.get(profileName);
     if (profile == null) {
       throw new NotFoundException("no profile named '" + profileName + "'; one of " + profiles.keySet());
     }
-    CertificationRequest csr = parser.parse(csrBytes);
+    return profile;
+  }
+
+  private Prepared check(Caller caller, CaState ca, Profile profile, CertificationRequest csr, String ownerId,
+      Optional<Duration> validity) {
+    String caName = ca.name();
+    String profileName = profile.name();
     Map<String, List<String>> attributes = Map.of("dns", csr.dnsNames(), "ip", csr.ipAddresses(),
         "profile", List.of(profileName));
     require(caller, "ca:issue", "ca/" + caName + "/profiles/" + profileName, attributes);
@@ -329,10 +442,14 @@ public final class CertificateAuthority {
           + (violations.size() > 1 ? violations.subList(1, violations.size()).stream().map(v -> "; " + v)
               .reduce("", String::concat) : ""));
     }
+    return new Prepared(owner, now, notAfter, spkiHash);
+  }
 
+  private Issued sign(CaState ca, Profile profile, CertificationRequest csr, Prepared p) {
+    String caName = ca.name();
     BigInteger serial = serial();
     byte[] cert = Certificates.issue(new Certificates.Template(serial, csr.subjectDer(),
-        csr.key().spki(), now.minus(Duration.ofMinutes(5)), notAfter, CaLevel.END_ENTITY, Optional.empty(),
+        csr.key().spki(), p.now().minus(Duration.ofMinutes(5)), p.notAfter(), CaLevel.END_ENTITY, Optional.empty(),
         profile.keyUsage(), profile.extendedKeyUsage(), csr.dnsNames(), csr.ipAddresses(), csr.emails(), csr.uris(),
         profile.policyOids(), Optional.of(crlUrl(caName)), Optional.of(ocspUrl(caName)), Optional.of(certUrl(caName)),
         profile.ocspNoCheck()), issuer(ca));
@@ -342,13 +459,14 @@ public final class CertificateAuthority {
     csr.ipAddresses().forEach(n -> sans.add("ip:" + n));
     csr.emails().forEach(n -> sans.add("email:" + n));
     csr.uris().forEach(n -> sans.add("uri:" + n));
+    Owner owner = p.owner();
     certificates.add(new CertificateRecords.CertificateRow(serialHex, caName, owner.id(), owner.name(), owner.contact(),
-        profileName, csr.subject(), sans, spkiHash, now.minus(Duration.ofMinutes(5)), notAfter, clock.instant(), "good",
-        Optional.empty(), Optional.empty(), cert));
+        profile.name(), csr.subject(), sans, p.spkiHash(), p.now().minus(Duration.ofMinutes(5)), p.notAfter(),
+        clock.instant(), "good", Optional.empty(), Optional.empty(), cert));
     List<byte[]> chain = new ArrayList<>();
     chain.add(ca.certificate().orElseThrow());
     chain.addAll(ca.chain());
-    return new Issued(serialHex, cert, chain, notAfter);
+    return new Issued(serialHex, cert, chain, p.notAfter());
   }
 
   // ---------------------------------------------------------------- revocation

@@ -71,10 +71,15 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class CustodianEnvelope {
   public static final String PREFIX = "custos-share-enc-v1:";
-  /** The longest envelope text read (an RSA-16384 envelope of a share is about 2,900 characters). */
-  public static final int MAX_TEXT_CHARS = 4096;
-  /** The largest plaintext sealed. */
+  /**
+   * The longest envelope text read: an RSA-16384 envelope of a share is about 2,900 characters,
+   * one of a server-generated ML-DSA-87 private key (see {@link #sealKey}) about 8,000.
+   */
+  public static final int MAX_TEXT_CHARS = 12 * 1024;
+  /** The largest plaintext sealed (an unseal share). */
   public static final int MAX_PLAINTEXT_BYTES = 1024;
+  /** The largest private key sealed by {@link #sealKey} (a PKCS#8 ML-DSA-87 key is under 5,000 bytes). */
+  public static final int MAX_KEY_BYTES = 8 * 1024;
 
   static final byte RSA_OAEP = 1;
   static final byte ECDH_P256 = 2;
@@ -359,11 +364,25 @@ public final class CustodianEnvelope {
    * key) and the nonce from {@code drbg}.
    */
   public static String seal(Recipient recipient, byte[] plaintext, Drbg drbg) {
+    return seal(recipient, plaintext, drbg, MAX_PLAINTEXT_BYTES);
+  }
+
+  /**
+   * Encrypts a private key generated for a requester (SS-002 11.1.2: a key made away from its
+   * end entity travels encrypted) to the requester's public key, in the same format as a share.
+   * The plaintext is the DER PKCS#8 in {@code pkcs8}; {@link #open} gives it back.
+   */
+  public static String sealKey(Recipient recipient, SecretBytes pkcs8, Drbg drbg) {
+    Objects.requireNonNull(pkcs8, "pkcs8");
+    return pkcs8.use(der -> seal(recipient, der, drbg, MAX_KEY_BYTES));
+  }
+
+  private static String seal(Recipient recipient, byte[] plaintext, Drbg drbg, int limit) {
     Objects.requireNonNull(recipient, "recipient");
     Objects.requireNonNull(plaintext, "plaintext");
     Objects.requireNonNull(drbg, "drbg");
-    if (plaintext.length == 0 || plaintext.length > MAX_PLAINTEXT_BYTES) {
-      throw new InvalidInputException("a custodian envelope holds 1 to " + MAX_PLAINTEXT_BYTES + " bytes");
+    if (plaintext.length == 0 || plaintext.length > limit) {
+      throw new InvalidInputException("a custodian envelope holds 1 to " + limit + " bytes");
     }
     byte[] aesKey = null;
     byte[] keyField;

@@ -552,6 +552,22 @@ public final class KeyManager implements AutoCloseable {
   }
 
   /**
+   * Generates a signing key pair for a certificate requester inside the crypto module from its
+   * approved DRBG (SS-002 11.1.1), on the certificate authority's behalf (it has authorised the
+   * request and the profile allows server-side generation, SS-002 11.1.2). Nothing is stored:
+   * the caller encrypts the private half for the requester and closes the material, which wipes it.
+   *
+   * @param algorithm an approved signing algorithm id: {@code ecdsa-p256}, {@code rsa-3072}, …
+   */
+  public KeyPairMaterial generateForRequester(String algorithm) {
+    KeyAlgorithm alg = policy.resolve(algorithm);
+    if (!alg.serves(KeyPurpose.SIGN) || alg.pairType().isEmpty()) {
+      throw new InvalidInputException("algorithm '" + alg.id() + "' does not make a certificate (signing) key pair");
+    }
+    return module.generateKeyPair(alg.pairType().orElseThrow());
+  }
+
+  /**
    * Signs a certificate or CRL body with a CA key: the key must be a CA key, active and inside
    * its originator-usage period. The certificate authority front door authorises the caller.
    */

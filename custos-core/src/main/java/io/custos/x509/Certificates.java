@@ -125,6 +125,16 @@ public final class Certificates {
       "emailProtection", KeyPurposeId.id_kp_emailProtection, "timeStamping", KeyPurposeId.id_kp_timeStamping);
   private static final ASN1ObjectIdentifier OCSP_NOCHECK = new ASN1ObjectIdentifier("1.3.6.1.5.5.7.48.1.5");
 
+  /** The key usage names a profile may use. */
+  public static java.util.Set<String> keyUsageNames() {
+    return KEY_USAGE.keySet();
+  }
+
+  /** The extended key usage names a profile may use. */
+  public static java.util.Set<String> extendedKeyUsageNames() {
+    return EKU.keySet();
+  }
+
   /** A distinguished name from RFC 4514 text such as {@code CN=Custos Root,O=Example,C=GB}, as DER. */
   public static byte[] name(String rfc4514) {
     try {

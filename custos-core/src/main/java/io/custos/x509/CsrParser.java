@@ -113,18 +113,8 @@ public final class CsrParser {
     }
     io.custos.x509.CertificationRequest.RequestedKey requested = requestedKey(key, pub, spki);
 
-    Map<String, List<String>> fields = new LinkedHashMap<>();
     X500Name subject = info.getSubject();
-    for (RDN rdn : subject.getRDNs()) {
-      for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
-        String name = BCStyle.INSTANCE.oidToDisplayName(atv.getType());
-        if (name == null) {
-          name = RFC4519Style.INSTANCE.oidToDisplayName(atv.getType());
-        }
-        fields.computeIfAbsent(name == null ? atv.getType().getId() : name, k -> new ArrayList<>())
-            .add(atv.getValue().toString());
-      }
-    }
+    Map<String, List<String>> fields = fields(subject);
 
     List<String> dns = new ArrayList<>();
     List<String> ips = new ArrayList<>();
@@ -169,6 +159,53 @@ public final class CsrParser {
     }
     return new io.custos.x509.CertificationRequest(der, subject.toString(), encoded(subject), fields, requested, dns, ips, emails, uris,
         extensionOids, jca);
+  }
+
+  /**
+   * What a request for a key pair that Custos generates itself (SS-002 11.1.2) asks for, in the
+   * same form as a parsed request so that it passes through exactly the same checks. There is
+   * no proof of possession to verify (the key was made here); {@code der} is empty and the
+   * signature algorithm reads {@code generated}.
+   *
+   * @param subject RFC 4514 text such as {@code CN=device-17,O=Example}
+   * @param spki the generated public key, X.509 SubjectPublicKeyInfo DER
+   * @throws InvalidInputException if the subject or an IP address is malformed
+   */
+  public io.custos.x509.CertificationRequest describe(String subject, List<String> dnsNames, List<String> ipAddresses,
+      byte[] spki) {
+    if (subject == null || subject.isBlank()) {
+      throw new InvalidInputException("a subject is required, e.g. CN=device-17,O=Example");
+    }
+    X500Name name = X500Name.getInstance(Certificates.name(subject));
+    List<String> ips = new ArrayList<>();
+    for (String ip : ipAddresses) {
+      try {
+        ips.add(InetAddress.ofLiteral(ip.strip()).getHostAddress());
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new InvalidInputException("'" + ip + "' is not an IP address literal");
+      }
+    }
+    SubjectPublicKeyInfo info = SubjectPublicKeyInfo.getInstance(spki);
+    KeyAndJca key = key(info, spki);
+    PublicKey pub = verifier.publicKey(key.jcaKeyAlgorithm(), spki);
+    return new io.custos.x509.CertificationRequest(new byte[0], name.toString(), encoded(name), fields(name),
+        requestedKey(key, pub, spki), dnsNames.stream().map(String::strip).toList(), ips, List.of(), List.of(),
+        List.of(), "generated");
+  }
+
+  private static Map<String, List<String>> fields(X500Name subject) {
+    Map<String, List<String>> fields = new LinkedHashMap<>();
+    for (RDN rdn : subject.getRDNs()) {
+      for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
+        String name = BCStyle.INSTANCE.oidToDisplayName(atv.getType());
+        if (name == null) {
+          name = RFC4519Style.INSTANCE.oidToDisplayName(atv.getType());
+        }
+        fields.computeIfAbsent(name == null ? atv.getType().getId() : name, k -> new ArrayList<>())
+            .add(atv.getValue().toString());
+      }
+    }
+    return fields;
   }
 
   private static void names(Extension ext, List<String> dns, List<String> ips, List<String> emails, List<String> uris) {

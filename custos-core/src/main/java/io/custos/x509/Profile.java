@@ -60,7 +60,12 @@ public record Profile(
     }
   }
 
-  /** The built-in profiles. */
+  /**
+   * The built-in profiles. Server-side key generation (SS-002 11.1.2 prefers keys made on the end
+   * entity) is allowed only for {@code tls-client}, whose holders are often people and small
+   * devices without a tool to make a request; a server, a code signer and an OCSP responder make
+   * their own keys where they are used, and must send a request.
+   */
   public static List<Profile> builtIn() {
     Duration year = Duration.ofDays(365);
     return List.of(
@@ -69,13 +74,13 @@ public record Profile(
             List.of(CUSTOS_POLICY), false, false),
         new Profile("tls-client", "TLS client authentication (people and machines, mutual TLS)", STANDARD_KEYS, 3072,
             Set.of("digitalSignature"), List.of("clientAuth"), Set.of("dns", "ip", "email", "uri"), false,
-            List.of("CN"), year, List.of(CUSTOS_POLICY), false, false),
+            List.of("CN"), year, List.of(CUSTOS_POLICY), true, false),
         new Profile("code-signing", "Signing code and container images", STANDARD_KEYS, 3072,
             Set.of("digitalSignature"), List.of("codeSigning"), Set.of("email", "uri"), false, List.of("CN", "O"), year,
             List.of(CUSTOS_POLICY), false, false),
         new Profile("ocsp-signing", "Delegated OCSP response signing", STANDARD_KEYS, 3072,
             Set.of("digitalSignature"), List.of("OCSPSigning"), Set.of(), false, List.of("CN"), Duration.ofDays(90),
-            List.of(CUSTOS_POLICY), true, true));
+            List.of(CUSTOS_POLICY), false, true));
   }
 
   public static java.util.Optional<Profile> builtIn(String name) {

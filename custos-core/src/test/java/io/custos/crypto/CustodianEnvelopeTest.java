@@ -153,7 +153,7 @@ class CustodianEnvelopeTest {
           .isInstanceOf(InvalidInputException.class).hasMessageContaining("not base64url");
       assertThatThrownBy(() -> CustodianEnvelope.open(key, ""))
           .isInstanceOf(InvalidInputException.class).hasMessageContaining("empty");
-      assertThatThrownBy(() -> CustodianEnvelope.open(key, CustodianEnvelope.PREFIX + "A".repeat(5000)))
+      assertThatThrownBy(() -> CustodianEnvelope.open(key, CustodianEnvelope.PREFIX + "A".repeat(CustodianEnvelope.MAX_TEXT_CHARS + 1)))
           .isInstanceOf(InvalidInputException.class).hasMessageContaining("too long");
       byte[] raw = Base64.getUrlDecoder().decode(text.substring(CustodianEnvelope.PREFIX.length()));
       raw[0] = 9;
