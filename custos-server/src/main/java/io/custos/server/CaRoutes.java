@@ -8,7 +8,9 @@ import io.custos.access.Caller;
 import io.custos.audit.AuditLog;
 import io.custos.ca.CaState;
 import io.custos.ca.CertificateAuthority;
+import io.custos.crypto.CustodianEnvelope;
 import io.custos.crypto.Pem;
+import io.custos.crypto.SecretBytes;
 import io.custos.failure.InvalidInputException;
 import io.custos.failure.NotFoundException;
 import io.custos.kms.Cryptoperiod;
@@ -77,12 +79,28 @@ public final class CaRoutes implements RouteModule {
         "subject", Map.of("type", "string"), "not_after", Map.of("type", "string", "format", "date-time"),
         "compliant", Map.of("type", "boolean"), "note", str("why a CA is not compliant (an online root)"),
         "csr", str("the pending CA's request for its parent (PEM), on creation only"))));
-    r.schema("IssueRequest", Map.of("type", "object", "required", List.of("csr", "profile", "owner"),
+    r.schema("GenerateKey", Map.of("type", "object", "required", List.of("algorithm", "subject"),
+        "description", "Server-side key generation (SS-002 11.1.2), only where the profile allows it; give exactly one "
+            + "of password or wrap_for",
+        "properties", Map.of("algorithm", str("ecdsa-p256, ecdsa-p384, ed25519, rsa-3072, rsa-4096, ml-dsa-44|65|87"),
+            "subject", str("RFC 4514 distinguished name"),
+            "dns", Map.of("type", "array", "items", Map.of("type", "string")),
+            "ip", Map.of("type", "array", "items", Map.of("type", "string")),
+            "password", Map.of("type", "string", "minLength", 16,
+                "description", "the key comes back as PKCS#8 PBES2 (PBKDF2-HMAC-SHA-256, 600,000 iterations, AES-256-CBC)"),
+            "wrap_for", str("the requester's public key or certificate, PEM (RSA >= 3072, EC P-256/P-384): the key "
+                + "comes back as a custos-share-enc-v1 envelope"))));
+    r.schema("IssueRequest", Map.of("type", "object", "required", List.of("profile", "owner"),
+        "description", "csr, or generate_key where the profile allows server-side key generation",
         "properties", Map.of("csr", str("PKCS#10 request (PEM)"), "profile", str("tls-server, tls-client, …"),
-            "owner", str("principal owning the certificate"), "validity", str("e.g. 90d; default the profile's maximum"))));
+            "owner", str("principal owning the certificate"), "validity", str("e.g. 90d; default the profile's maximum"),
+            "generate_key", Schemas.ref("GenerateKey"))));
     r.schema("IssueResponse", Map.of("type", "object", "properties", Map.of("serial", Map.of("type", "string"),
         "certificate", str("PEM"), "chain", str("PEM bundle: issuing CA up to and including the root"),
-        "not_after", Map.of("type", "string", "format", "date-time"))));
+        "not_after", Map.of("type", "string", "format", "date-time"),
+        "private_key", str("generate_key only: PEM ENCRYPTED PRIVATE KEY, or a custos-share-enc-v1 envelope; "
+            + "answered once with Cache-Control: no-store, never stored"),
+        "private_key_format", str("pkcs8-pbes2 or envelope"))));
     r.add(route("POST", "/v1/ca", "createCa",
         "Create an online CA (subordinate or policy): its key is generated in the barrier; answers its CSR for the parent",
         Map.of(200, "The pending CA and its CSR", 400, "Bad request", 403, "Not allowed", 409, "Exists")), this::create);
@@ -224,6 +242,10 @@ public final class CaRoutes implements RouteModule {
   private void issue(Context ctx) {
     String name = ctx.pathParam("name");
     JsonNode body = Json.body(ctx);
+    if (body.has("generate_key")) {
+      issueWithKey(ctx, name, body);
+      return;
+    }
     String csr = text(body, "csr");
     String profile = text(body, "profile");
     String owner = text(body, "owner");
@@ -255,6 +277,97 @@ public final class CaRoutes implements RouteModule {
       out.put("not_after", done.notAfter().toString());
       return () -> Json.respond(ctx, 200, out);
     });
+  }
+
+  /**
+   * Server-side key generation (SS-002 11.1.2): the profile must allow it; the private key is
+   * answered once, encrypted for the requester, with {@code Cache-Control: no-store}, and the audit
+   * event says a key was generated here and how it was returned (never the password or the key).
+   */
+  private void issueWithKey(Context ctx, String name, JsonNode body) {
+    if (body.has("csr")) {
+      throw new InvalidInputException("give either 'csr' or 'generate_key', not both");
+    }
+    JsonNode gen = body.get("generate_key");
+    if (gen == null || !gen.isObject()) {
+      throw new InvalidInputException("'generate_key' is an object: algorithm, subject, dns, ip, and password or wrap_for");
+    }
+    String profile = text(body, "profile");
+    String owner = text(body, "owner");
+    Optional<Duration> validity = Optional.ofNullable(body.get("validity")).filter(v -> !v.isNull())
+        .map(v -> Cryptoperiod.parseDuration(v.asText(), "validity"));
+    CertificateAuthority.KeyGenerationRequest request = new CertificateAuthority.KeyGenerationRequest(
+        text(gen, "algorithm"), text(gen, "subject"), strings(gen, "dns"), strings(gen, "ip"));
+    boolean hasPassword = gen.hasNonNull("password");
+    boolean hasWrap = gen.hasNonNull("wrap_for");
+    if (hasPassword == hasWrap) {
+      throw new InvalidInputException("'generate_key' needs exactly one of 'password' (PKCS#8, at least 16 characters) "
+          + "or 'wrap_for' (the requester's public key, PEM)");
+    }
+    Caller caller = call.caller(ctx);
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("profile", profile);
+    params.put("owner", owner);
+    params.put("server_keygen", "true");
+    params.put("key_algorithm", request.algorithm());
+    params.put("key_returned", hasPassword ? "pkcs8-pbes2" : "envelope");
+    params.put("key_stored", "false");
+    params.put("grant_checked_by", "ca:issue on ca/" + name + "/profiles/" + profile + " with name constraints");
+    String resource = "ca/" + name + "/profiles/" + profile;
+    Optional<String> upfront = caller.principalId().equals("anonymous") ? Optional.of("ca:issue") : Optional.empty();
+    call.run(ctx, upfront, resource, "cert.issued", resource, params, () -> {
+      CertificateAuthority.IssuedWithKey done;
+      if (hasPassword) {
+        JsonNode pw = gen.get("password");
+        if (!pw.isTextual()) {
+          throw new InvalidInputException("'password' is a string");
+        }
+        try (SecretBytes password = SecretBytes.copyOf(pw.asText().getBytes(StandardCharsets.UTF_8))) {
+          done = ca.issueWithGeneratedKey(caller, name, profile, request,
+              CertificateAuthority.KeyDelivery.password(password), owner, validity);
+        }
+      } else {
+        CustodianEnvelope.Recipient recipient = CustodianEnvelope.Recipient.fromPem(text(gen, "wrap_for"));
+        params.put("wrapped_for_spki_sha256", recipient.fingerprint());
+        done = ca.issueWithGeneratedKey(caller, name, profile, request, CertificateAuthority.KeyDelivery.wrapFor(recipient),
+            owner, validity);
+      }
+      CertificateAuthority.Issued issued = done.issued();
+      params.put("serial", issued.serial());
+      params.put("sans", String.valueOf(request.dnsNames().size() + request.ipAddresses().size()));
+      params.put("not_after", issued.notAfter().toString());
+      StringBuilder chain = new StringBuilder();
+      issued.chain().forEach(c -> chain.append(Pem.write("CERTIFICATE", c)));
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("serial", issued.serial());
+      out.put("certificate", Pem.write("CERTIFICATE", issued.certificate()));
+      out.put("chain", chain.toString());
+      out.put("not_after", issued.notAfter().toString());
+      out.put("private_key", done.privateKey());
+      out.put("private_key_format", done.delivery());
+      return () -> {
+        ctx.header("Cache-Control", "no-store");
+        Json.respond(ctx, 200, out);
+      };
+    });
+  }
+
+  private static List<String> strings(JsonNode body, String field) {
+    JsonNode n = body.get(field);
+    if (n == null || n.isNull()) {
+      return List.of();
+    }
+    if (!n.isArray()) {
+      throw new InvalidInputException("'" + field + "' is a list of strings");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode e : n) {
+      if (!e.isTextual() || e.asText().isBlank()) {
+        throw new InvalidInputException("'" + field + "' is a list of non-empty strings");
+      }
+      out.add(e.asText());
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- inventory

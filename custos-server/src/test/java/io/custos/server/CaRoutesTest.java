@@ -144,6 +144,56 @@ class CaRoutesTest {
     assertThat(shown.toString()).doesNotContain("PRIVATE");
   }
 
+  private static Map<String, Object> generate(String profile, Map<String, Object> key) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("profile", profile);
+    m.put("owner", "web");
+    m.put("generate_key", key);
+    return m;
+  }
+
+  @Test
+  @DisplayName("SS-002 11.1.2 — server-side key generation: key answered once, encrypted, no-store; audit says so without password or key; refused where the profile does not allow it")
+  void serverSideKeyGeneration() throws Exception {
+    String password = "a long enough key password";
+    Map<String, Object> key = new LinkedHashMap<>();
+    key.put("algorithm", "ecdsa-p256");
+    key.put("subject", "CN=laptop-17.example.com");
+    key.put("dns", List.of("laptop-17.example.com"));
+    key.put("password", password);
+    HttpResponse<String> resp = post("/v1/ca/issuing/issue", generate("tls-client", key));
+    JsonNode r = ok(resp, 200);
+    assertThat(resp.headers().firstValue("Cache-Control")).contains("no-store");
+    String pem = r.get("private_key").asText();
+    assertThat(pem).startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
+    assertThat(r.get("private_key_format").asText()).isEqualTo("pkcs8-pbes2");
+    Path keyFile = dir.resolve("gen.key");
+    Path pwFile = dir.resolve("gen.pw");
+    Files.writeString(keyFile, pem);
+    Files.writeString(pwFile, password);
+    Path plain = dir.resolve("gen.pk8");
+    TlsServerTest.run("openssl", "pkcs8", "-in", keyFile.toString(), "-passin", "file:" + pwFile, "-out", plain.toString());
+    assertThat(Files.readString(plain)).startsWith("-----BEGIN PRIVATE KEY-----");
+    String audit = auditText();
+    assertThat(audit).contains("\"server_keygen\":\"true\"").contains("\"key_returned\":\"pkcs8-pbes2\"")
+        .contains("\"key_stored\":\"false\"").contains(r.get("serial").asText())
+        .doesNotContain(password).doesNotContain(pem.lines().skip(1).findFirst().orElseThrow());
+
+    key.put("dns", List.of("server-1.example.com"));
+    key.put("subject", "CN=server-1.example.com");
+    HttpResponse<String> refused = post("/v1/ca/issuing/issue", generate("tls-server", key));
+    assertThat(ok(refused, 403).get("detail").asText()).contains("SS-002 11.1.2");
+    assertThat(refused.headers().firstValue("Cache-Control")).isEmpty();
+
+    key.put("password", "too short");
+    assertThat(ok(post("/v1/ca/issuing/issue", generate("tls-client", key)), 400).get("detail").asText())
+        .contains("at least 16 characters");
+    key.put("wrap_for", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+    assertThat(ok(post("/v1/ca/issuing/issue", generate("tls-client", key)), 400).get("detail").asText())
+        .contains("exactly one");
+    assertThat(storage.certificates().count()).isEqualTo(1);
+  }
+
   @Test
   @DisplayName("a wildcard, a weak key and a too-long lifetime are refused together, each named with its control")
   void refusalListsEveryControl() throws Exception {
