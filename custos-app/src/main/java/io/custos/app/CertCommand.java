@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "cert", mixinStandardHelpOptions = true,
     description = {"Certificates: issue from a PKCS#10 request under a profile, and the inventory (SS-002 11.5.2)",
         "with every certificate's owner and contact. Never a private key."},
-    subcommands = {CertCommand.Issue.class, CertCommand.ListCerts.class, CertCommand.Show.class})
+    subcommands = {CertCommand.Issue.class, CertCommand.ListCerts.class, CertCommand.Show.class,
+        CertCommand.OpenKey.class})
 final class CertCommand {
   @ParentCommand CustosCommand root;
 
@@ -32,29 +33,68 @@ final class CertCommand {
 
   @Command(name = "issue", mixinStandardHelpOptions = true,
       description = {"Issue a certificate for a CSR under a profile (tls-server, tls-client, code-signing, ocsp-signing).",
-          "Needs ca:issue on ca/NAME/profiles/PROFILE for every requested name. A refusal lists every violated rule."})
+          "Needs ca:issue on ca/NAME/profiles/PROFILE for every requested name. A refusal lists every violated rule.",
+          "With --generate-key instead of --csr, Custos generates the key pair (SS-002 11.1.2: only where the profile",
+          "allows it) and returns the private key encrypted: PKCS#8 under the password in --key-password-file",
+          "(at least 16 characters; read it back with openssl pkcs8 -in KEY -passin file:PWFILE), or wrapped for",
+          "the public key in --wrap-for. The key file is written mode 0600 and never overwritten."})
   static final class Issue implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--ca", required = true, paramLabel = "NAME") String ca;
     @Option(names = "--profile", required = true, paramLabel = "PROFILE") String profile;
-    @Option(names = "--csr", required = true, paramLabel = "FILE", description = "PKCS#10 request (PEM)") Path csr;
+    @Option(names = "--csr", paramLabel = "FILE", description = "PKCS#10 request (PEM)") Path csr;
     @Option(names = "--owner", required = true, paramLabel = "PRINCIPAL",
         description = "the principal who owns the certificate (its name and contact go to the inventory)") String owner;
     @Option(names = "--validity", paramLabel = "DURATION", description = "e.g. 90d; default the profile's maximum")
     String validity;
     @Option(names = "--out", paramLabel = "FILE", description = "write certificate and chain (PEM) here, not stdout")
     Path out;
+    @Option(names = "--generate-key", paramLabel = "ALG",
+        description = "have Custos generate the key pair: ecdsa-p256, ecdsa-p384, ed25519, rsa-3072, rsa-4096, ml-dsa-65 …")
+    String generateKey;
+    @Option(names = "--subject", paramLabel = "DN", description = "with --generate-key: the subject, e.g. CN=laptop-17")
+    String subject;
+    @Option(names = "--dns", paramLabel = "NAME", description = "with --generate-key: a DNS name (repeatable)")
+    List<String> dns = new ArrayList<>();
+    @Option(names = "--ip", paramLabel = "ADDRESS", description = "with --generate-key: an IP address (repeatable)")
+    List<String> ip = new ArrayList<>();
+    @Option(names = "--key-password-file", paramLabel = "FILE",
+        description = "with --generate-key: its first line is the password the key is encrypted under (PKCS#8)")
+    Path keyPasswordFile;
+    @Option(names = "--wrap-for", paramLabel = "PEMFILE",
+        description = "with --generate-key: your public key or certificate (RSA >= 3072, EC P-256/P-384) to wrap the key for")
+    Path wrapFor;
+    @Option(names = "--key-out", paramLabel = "FILE", description = "with --generate-key: where the encrypted key is "
+        + "written (mode 0600; an existing file is never overwritten)")
+    Path keyOut;
 
     @Override
     public Integer call() throws IOException {
       Map<String, Object> body = new LinkedHashMap<>();
-      body.put("csr", CaCommand.readPem(csr));
+      if (generateKey == null) {
+        if (csr == null) {
+          throw new UsageFailure("give --csr FILE, or --generate-key ALG");
+        }
+        if (subject != null || !dns.isEmpty() || !ip.isEmpty() || keyPasswordFile != null || wrapFor != null
+            || keyOut != null) {
+          throw new UsageFailure("--subject, --dns, --ip, "
+              + "--key-password-file, --wrap-for and --key-out go with --generate-key, not --csr");
+        }
+        body.put("csr", CaCommand.readPem(csr));
+      } else {
+        body.put("generate_key", generateKeyRequest());
+      }
       body.put("profile", profile);
       body.put("owner", owner);
       if (validity != null) {
         body.put("validity", validity);
       }
       JsonNode r = KeyCommand.post(CaCommand.path(ca, "/issue"), body);
+      if (generateKey != null) {
+        writePrivate(keyOut, r.path("private_key").asText());
+        KeyCommand.println(spec, "private key (" + r.path("private_key_format").asText() + ") written to " + keyOut
+            + " (mode 0600)");
+      }
       String pem = r.path("certificate").asText() + r.path("chain").asText();
       if (out != null) {
         Files.writeString(out, pem, StandardCharsets.US_ASCII);
@@ -64,6 +104,92 @@ final class CertCommand {
         spec.commandLine().getOut().print(pem);
         spec.commandLine().getOut().flush();
       }
+      return 0;
+    }
+
+    private Map<String, Object> generateKeyRequest() throws IOException {
+      if (csr != null) {
+        throw new UsageFailure("give --csr or --generate-key, not both");
+      }
+      if (subject == null) {
+        throw new UsageFailure("--generate-key needs --subject DN");
+      }
+      if ((keyPasswordFile == null) == (wrapFor == null)) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--generate-key needs exactly one of --key-password-file FILE or --wrap-for PEMFILE");
+      }
+      if (keyOut == null) {
+        throw new UsageFailure("--generate-key needs --key-out FILE");
+      }
+      if (Files.exists(keyOut)) {
+        throw new UsageFailure(keyOut + " exists; a key file is never "
+            + "overwritten");
+      }
+      Map<String, Object> key = new LinkedHashMap<>();
+      key.put("algorithm", generateKey);
+      key.put("subject", subject);
+      key.put("dns", dns);
+      key.put("ip", ip);
+      if (keyPasswordFile != null) {
+        if (!Files.isRegularFile(keyPasswordFile)) {
+          throw new UsageFailure("file " + keyPasswordFile + " does not exist");
+        }
+        String first = Files.readAllLines(keyPasswordFile, StandardCharsets.UTF_8).stream().findFirst().orElse("");
+        key.put("password", first);
+      } else {
+        key.put("wrap_for", CaCommand.readPem(wrapFor));
+      }
+      return key;
+    }
+
+    /** Writes {@code text} to a new file that only its owner can read (0600 where POSIX). */
+    static void writePrivate(Path file, String text) throws IOException {
+      Path parent = file.toAbsolutePath().getParent();
+      boolean posix = Files.getFileStore(parent).supportsFileAttributeView("posix");
+      if (posix) {
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(LoginCommand.FILE_MODE));
+      } else {
+        Files.createFile(file);
+      }
+      Files.writeString(file, text, StandardCharsets.US_ASCII);
+      if (posix) {
+        Files.setPosixFilePermissions(file, LoginCommand.FILE_MODE);
+      }
+    }
+  }
+
+  @Command(name = "open-key", mixinStandardHelpOptions = true,
+      description = {"Decrypt a private key that Custos generated and wrapped for you (cert issue --generate-key",
+          "--wrap-for): the custos-share-enc-v1 envelope in --in, opened with your PEM PKCS#8 private key, is",
+          "written as a PEM PRIVATE KEY to --out (mode 0600, never overwritten). Needs no server."})
+  static final class OpenKey implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Option(names = "--in", required = true, paramLabel = "FILE", description = "the wrapped key (cert issue --key-out)")
+    Path in;
+    @Option(names = "--key", required = true, paramLabel = "FILE",
+        description = "your PEM PKCS#8 private key, the half of the public key given to --wrap-for") Path key;
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "where the key is written (0600)")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+      if (Files.exists(out)) {
+        throw new UsageFailure(out + " exists; a key file is never overwritten");
+      }
+      String envelope = new String(OperatorCommand.readKeyFile(in, "wrapped key"), StandardCharsets.US_ASCII).strip();
+      byte[] raw = OperatorCommand.readKeyFile(key, "private key");
+      io.custos.crypto.SecretBytes pkcs8;
+      try {
+        pkcs8 = io.custos.crypto.CustodianEnvelope.privateKeyFromPem(new String(raw, StandardCharsets.US_ASCII));
+      } catch (io.custos.failure.InvalidInputException e) {
+        throw new UsageFailure("private key " + key + ": " + e.getMessage());
+      } finally {
+        java.util.Arrays.fill(raw, (byte) 0);
+      }
+      try (pkcs8; io.custos.crypto.SecretBytes plain = io.custos.crypto.CustodianEnvelope.open(pkcs8, envelope)) {
+        Issue.writePrivate(out, plain.use(b -> io.custos.crypto.Pem.write("PRIVATE KEY", b)));
+      }
+      KeyCommand.println(spec, "private key written to " + out + " (mode 0600)");
       return 0;
     }
   }

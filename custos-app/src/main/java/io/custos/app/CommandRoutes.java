@@ -32,6 +32,7 @@ final class CommandRoutes {
     calls("operator init", "PUT /v1/sys/init");
     calls("operator unseal", "PUT /v1/sys/unseal");
     local("operator decrypt-share", "decrypts a share with the custodian's own private key, offline");
+    local("cert open-key", "decrypts a key wrapped for the requester with the requester's own private key, offline");
     for (String v : List.of("init-root", "sign-ca", "crl", "revoke-ca", "audit-export")) {
       local("ceremony " + v, "offline root ceremony on its own data directory, never served: custodian shares and a witness, not a grant");
     }

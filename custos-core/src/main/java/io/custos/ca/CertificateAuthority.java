@@ -367,9 +367,12 @@ public final class CertificateAuthority {
       CertificationRequest csr = parser.describe(request.subject(), request.dnsNames(), request.ipAddresses(),
           pair.publicKey());
       Prepared prepared = check(caller, ca, profile, csr, ownerId, validity);
-      String encrypted = delivery.password().isPresent()
-          ? EncryptedPrivateKeys.encrypt(pair.privateKey(), delivery.password().orElseThrow(), drbg)
-          : CustodianEnvelope.sealKey(delivery.wrapFor().orElseThrow(), pair.privateKey(), drbg);
+      String encrypted;
+      try (SecretBytes exported = EncryptedPrivateKeys.portable(pair.privateKey())) {
+        encrypted = delivery.password().isPresent()
+            ? EncryptedPrivateKeys.encrypt(exported, delivery.password().orElseThrow(), drbg)
+            : CustodianEnvelope.sealKey(delivery.wrapFor().orElseThrow(), exported, drbg);
+      }
       Issued issued = sign(ca, profile, csr, prepared);
       return new IssuedWithKey(issued, encrypted, delivery.method(), request.algorithm());
     }

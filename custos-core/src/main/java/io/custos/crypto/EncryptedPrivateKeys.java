@@ -47,6 +47,34 @@ public final class EncryptedPrivateKeys {
   private EncryptedPrivateKeys() {}
 
   /**
+   * The key in the PKCS#8 v1 form of RFC 5208 ({@code PrivateKeyInfo} without the optional
+   * public key) when the module wrote the v2 form of RFC 5958 ({@code OneAsymmetricKey}, as it does
+   * for Ed25519): OpenSSL 3.0 refuses v2, and the public key is in the certificate anyway. Other
+   * keys are copied unchanged. The result is a new holder the caller closes; the intermediate
+   * encodings are wiped.
+   */
+  public static SecretBytes portable(SecretBytes pkcs8) {
+    return pkcs8.use(der -> {
+      org.bouncycastle.asn1.pkcs.PrivateKeyInfo info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(der);
+      if (info.getVersion().intValueExact() == 0 && info.getPublicKeyData() == null && info.getAttributes() == null) {
+        return SecretBytes.copyOf(der);
+      }
+      byte[] inner = null;
+      try {
+        inner = info.getPrivateKey().getOctets();
+        return SecretBytes.adopt(new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(info.getPrivateKeyAlgorithm(),
+            org.bouncycastle.asn1.ASN1Primitive.fromByteArray(inner)).getEncoded("DER"));
+      } catch (IOException e) {
+        throw new IllegalStateException("could not re-encode the generated private key", e);
+      } finally {
+        if (inner != null) {
+          Arrays.fill(inner, (byte) 0);
+        }
+      }
+    });
+  }
+
+  /**
    * Checks a password chosen by a requester, without keeping it.
    *
    * @throws InvalidInputException naming what is wrong
