@@ -24,8 +24,9 @@ public final class BuiltInRoles {
             g("kms:rotate", "keys/**"), g("kms:manage", "keys/**"), g("kms:compromise", "keys/**"),
             g("kms:destroy", "keys/**"), g("kms:backup", "keys/**"), g("kms:restore", "keys/**"),
             g("kms:export", "keys/**"), g("kms:wrap", "keys/**"), g("kms:unwrap", "keys/**"),
-            g("ca:create", "ca/**"), g("ca:read", "ca/**"), g("ca:revoke", "ca/**"), g("sys:read", "**")),
-        Set.of("kms:destroy", "kms:compromise", "kms:backup", "kms:restore", "kms:export", "ca:create"));
+            g("ca:create", "ca/**"), g("ca:read", "ca/**"), g("ca:revoke", "ca/**"), g("ca:profile", "ca/profiles/**"),
+            g("sys:read", "**")),
+        Set.of("kms:destroy", "kms:compromise", "kms:backup", "kms:restore", "kms:export", "ca:create", "ca:profile"));
     role("operator", "Keeps the service running: health, seal status, inventories; no key use.",
         List.of(g("sys:read", "**"), g("kms:list", "**"), g("kms:read", "keys/**"), g("ca:read", "ca/**")), Set.of());
     role("auditor", "Reads the audit log, inventories and the access review; changes nothing.",

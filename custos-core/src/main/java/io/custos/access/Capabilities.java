@@ -57,6 +57,7 @@ public final class Capabilities {
     m.put("ca:read", "read CAs and certificates");
     m.put("ca:issue", "issue certificates");
     m.put("ca:revoke", "revoke certificates");
+    m.put("ca:profile", "create, replace and delete custom certificate profiles");
     ALL = Collections.unmodifiableMap(m);
   }
 

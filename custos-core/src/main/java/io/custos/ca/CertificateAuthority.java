@@ -64,6 +64,8 @@ import java.util.regex.Pattern;
  */
 public final class CertificateAuthority {
   public static final String CA_TYPE = "ca.authority";
+  /** Custom profiles made through the API, under the barrier. */
+  public static final String PROFILE_TYPE = "ca.profile";
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,47}");
 
   /** The owner of a certificate as the inventory shows it (SS-002 11.5.2). */
@@ -100,6 +102,7 @@ public final class CertificateAuthority {
   private final Function<String, Optional<Owner>> owners;
   private final String baseUrl;
   private final Map<String, Profile> profiles = new LinkedHashMap<>();
+  private final Set<String> configured = new java.util.HashSet<>();
 
   public CertificateAuthority(RecordStore records, Supplier<Barrier> barrier, KeyManager keys,
       CertificateRecords certificates, AccessGate gate, SignatureVerifier verifier, Drbg drbg, Clock clock,
@@ -116,7 +119,13 @@ public final class CertificateAuthority {
     this.owners = owners;
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     Profile.builtIn().forEach(p -> profiles.put(p.name(), p));
-    extraProfiles.forEach(p -> profiles.put(p.name(), p));
+    for (Profile p : extraProfiles) {
+      if (profiles.containsKey(p.name())) {
+        throw new InvalidInputException("profile " + p.name() + " is built in and cannot be redefined");
+      }
+      configured.add(p.name());
+      profiles.put(p.name(), p);
+    }
   }
 
   /** Where CRLs, OCSP and CA certificates are published, as written into certificates. */
@@ -124,8 +133,84 @@ public final class CertificateAuthority {
     return baseUrl;
   }
 
+  /** Every profile: the built-in ones, those of the configuration, then those made through the API. */
   public List<Profile> profiles() {
-    return List.copyOf(profiles.values());
+    List<Profile> out = new ArrayList<>(profiles.values());
+    for (String n : records.list(PROFILE_TYPE, "", 10_000)) {
+      storedProfile(n).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- profiles
+
+  /**
+   * A profile and where it comes from.
+   *
+   * @param source {@code built-in}, {@code config} (read-only, from {@code ca.profiles}) or
+   *     {@code api} (made with {@link #putProfile})
+   */
+  public record ProfileEntry(Profile profile, String source) {}
+
+  /** Every profile, with its source (SS-002 11.1.6, 11.1.8). */
+  public List<ProfileEntry> listProfiles(Caller caller) {
+    require(caller, "ca:read", "ca/profiles/*", Map.of());
+    return profiles().stream().map(this::entry).toList();
+  }
+
+  public ProfileEntry showProfile(Caller caller, String name) {
+    require(caller, "ca:read", "ca/profiles/" + name, Map.of());
+    return entry(profile(name));
+  }
+
+  /**
+   * Creates or replaces a custom profile from its document (see {@link ProfileDocument}); built-in
+   * profiles and those of the configuration cannot be replaced.
+   *
+   * @return the stored profile, and whether it replaced one
+   * @throws ControlViolationException listing every problem of the document
+   */
+  public ProfileEntry putProfile(Caller caller, String name, Map<String, ?> document) {
+    checkProfileName(name);
+    require(caller, "ca:profile", "ca/profiles/" + name, Map.of());
+    readOnly(name, "replaced");
+    Profile p = ProfileDocument.parse(name, document);
+    long version = records.get(PROFILE_TYPE, name).map(StoredRecord::version).orElse(0L);
+    records.put(PROFILE_TYPE, name, barrier.get().seal(PROFILE_TYPE, name, version + 1, ProfileDocument.encode(p)), version);
+    return new ProfileEntry(p, "api");
+  }
+
+  /** Deletes a custom profile made through the API; certificates issued under it keep its name. */
+  public void deleteProfile(Caller caller, String name) {
+    checkProfileName(name);
+    require(caller, "ca:profile", "ca/profiles/" + name, Map.of());
+    readOnly(name, "deleted");
+    StoredRecord r = records.get(PROFILE_TYPE, name).orElseThrow(() -> new NotFoundException("no profile named '"
+        + name + "'"));
+    records.delete(PROFILE_TYPE, name, r.version());
+  }
+
+  private void readOnly(String name, String what) {
+    if (profiles.containsKey(name)) {
+      throw new ConflictException("profile " + name + " is " + (configured.contains(name)
+          ? "defined in the configuration (ca.profiles)" : "built in") + " and cannot be " + what);
+    }
+  }
+
+  private ProfileEntry entry(Profile p) {
+    String source = !profiles.containsKey(p.name()) ? "api" : configured.contains(p.name()) ? "config" : "built-in";
+    return new ProfileEntry(p, source);
+  }
+
+  private Optional<Profile> storedProfile(String name) {
+    return records.get(PROFILE_TYPE, name).map(r -> ProfileDocument.decode(barrier.get().open(PROFILE_TYPE, r.id(),
+        r.version(), r.payload())));
+  }
+
+  private static void checkProfileName(String name) {
+    if (name == null || !ProfileDocument.NAME.matcher(name).matches()) {
+      throw new InvalidInputException("a profile name must match [a-z0-9][a-z0-9-]{0,47}");
+    }
   }
 
   // ---------------------------------------------------------------- CAs
@@ -392,8 +477,12 @@ public final class CertificateAuthority {
 
   private Profile profile(String profileName) {
     Profile profile = profiles.get(profileName);
+    if (profile == null && profileName != null && ProfileDocument.NAME.matcher(profileName).matches()) {
+      profile = storedProfile(profileName).orElse(null);
+    }
     if (profile == null) {
-      throw new NotFoundException("no profile named '" + profileName + "'; one of " + profiles.keySet());
+      throw new NotFoundException("no profile named '" + profileName + "'; one of "
+          + profiles().stream().map(Profile::name).toList());
     }
     return profile;
   }
@@ -636,6 +725,9 @@ public final class CertificateAuthority {
   private static void checkName(String name) {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new InvalidInputException("CA name must match [a-z0-9][a-z0-9-]{0,47}");
+    }
+    if (name.equals("profiles")) {
+      throw new InvalidInputException("'profiles' is reserved (/v1/ca/profiles); choose another CA name");
     }
   }
 
