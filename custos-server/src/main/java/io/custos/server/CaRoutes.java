@@ -95,6 +95,25 @@ public final class CaRoutes implements RouteModule {
         "properties", Map.of("csr", str("PKCS#10 request (PEM)"), "profile", str("tls-server, tls-client, …"),
             "owner", str("principal owning the certificate"), "validity", str("e.g. 90d; default the profile's maximum"),
             "generate_key", Schemas.ref("GenerateKey"))));
+    Map<String, Object> list = Map.of("type", "array", "items", Map.of("type", "string"));
+    Map<String, Object> document = new LinkedHashMap<>();
+    document.put("description", str("what the profile is for"));
+    document.put("key_algorithms", list);
+    document.put("min_rsa_bits", Map.of("type", "integer", "minimum", 3072));
+    document.put("key_usage", list);
+    document.put("extended_key_usage", Map.of("type", "array", "items", Map.of("type", "string"), "maxItems", 1));
+    document.put("san_types", list);
+    document.put("require_san", Map.of("type", "boolean"));
+    document.put("required_subject_fields", list);
+    document.put("max_lifetime", str("e.g. 90d, at most 2 years (SS-002 11.1.9)"));
+    document.put("policy_oids", list);
+    document.put("server_keygen", Map.of("type", "boolean"));
+    r.schema("ProfileDocument", Map.of("type", "object", "required", List.of("key_algorithms", "key_usage",
+        "extended_key_usage", "max_lifetime"), "properties", document));
+    Map<String, Object> profile = new LinkedHashMap<>(document);
+    profile.put("name", Map.of("type", "string"));
+    profile.put("source", str("built-in, config or api"));
+    r.schema("Profile", Map.of("type", "object", "properties", profile));
     r.schema("IssueResponse", Map.of("type", "object", "properties", Map.of("serial", Map.of("type", "string"),
         "certificate", str("PEM"), "chain", str("PEM bundle: issuing CA up to and including the root"),
         "not_after", Map.of("type", "string", "format", "date-time"),
@@ -106,6 +125,19 @@ public final class CaRoutes implements RouteModule {
         Map.of(200, "The pending CA and its CSR", 400, "Bad request", 403, "Not allowed", 409, "Exists")), this::create);
     r.add(route("GET", "/v1/ca", "listCas", "The CAs of this node",
         Map.of(200, "CAs", 403, "Not allowed")), this::list);
+    // Before /v1/ca/{name}: "profiles" is a reserved CA name, and these paths must match first.
+    r.add(route("GET", "/v1/ca/profiles", "listProfiles",
+        "Every certificate profile (built-in, configured, made through the API) with what it fixes",
+        Map.of(200, "Profiles", 403, "Not allowed")), this::listProfiles);
+    r.add(route("GET", "/v1/ca/profiles/{name}", "getProfile", "One certificate profile",
+        Map.of(200, "The profile", 403, "Not allowed", 404, "No such profile")), this::showProfile);
+    r.add(route("PUT", "/v1/ca/profiles/{name}", "putProfile",
+        "Create or replace a custom profile; a bad document is refused with every reason and its control",
+        Map.of(200, "The stored profile", 400, "Malformed", 403, "Not allowed, or controls violated",
+            409, "Built-in or configured: read-only")), this::putProfile);
+    r.add(route("DELETE", "/v1/ca/profiles/{name}", "deleteProfile", "Delete a custom profile made through the API",
+        Map.of(204, "Deleted", 403, "Not allowed", 404, "No such profile", 409, "Built-in or configured: read-only")),
+        this::deleteProfile);
     r.add(route("GET", "/v1/ca/{name}", "getCa", "A CA: level, state, subject, validity, compliance",
         Map.of(200, "The CA", 403, "Not allowed", 404, "No such CA")), this::show);
     r.add(route("POST", "/v1/ca/{name}/activate", "activateCa",
@@ -134,9 +166,9 @@ public final class CaRoutes implements RouteModule {
 
   private static ApiRoute route(String method, String path, String id, String summary, Map<Integer, String> responses) {
     Map<String, String> request = Map.of("createCa", "CaCreateRequest", "activateCa", "CaActivateRequest",
-        "issueCertificate", "IssueRequest");
+        "issueCertificate", "IssueRequest", "putProfile", "ProfileDocument");
     Map<String, String> response = Map.of("createCa", "Ca", "activateCa", "Ca", "getCa", "Ca",
-        "issueCertificate", "IssueResponse");
+        "issueCertificate", "IssueResponse", "getProfile", "Profile", "putProfile", "Profile");
     return new ApiRoute(method, path, id, summary, "ca", responses,
         response.containsKey(id) ? Map.of(200, response.get(id)) : Map.of(), Optional.ofNullable(request.get(id)));
   }
@@ -368,6 +400,65 @@ public final class CaRoutes implements RouteModule {
       out.add(e.asText());
     }
     return out;
+  }
+
+  // ---------------------------------------------------------------- profiles
+
+  private static Map<String, Object> profileJson(CertificateAuthority.ProfileEntry e) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", e.profile().name());
+    out.put("source", e.source());
+    out.putAll(io.custos.ca.ProfileDocument.describe(e.profile()));
+    return out;
+  }
+
+  private void listProfiles(Context ctx) {
+    call.run(ctx, Optional.of("ca:read"), "ca/profiles/*", "ca.profile.list", "ca/profiles", new LinkedHashMap<>(), () -> {
+      List<Map<String, Object>> out = ca.listProfiles(call.caller(ctx)).stream().map(CaRoutes::profileJson).toList();
+      return () -> Json.respond(ctx, 200, Map.of("profiles", out));
+    });
+  }
+
+  private void showProfile(Context ctx) {
+    String name = ctx.pathParam("name");
+    String resource = "ca/profiles/" + name;
+    call.run(ctx, Optional.of("ca:read"), resource, "ca.profile.read", resource, new LinkedHashMap<>(), () -> {
+      Map<String, Object> out = profileJson(ca.showProfile(call.caller(ctx), name));
+      return () -> Json.respond(ctx, 200, out);
+    });
+  }
+
+  @SuppressWarnings("unchecked")
+  private void putProfile(Context ctx) {
+    String name = ctx.pathParam("name");
+    JsonNode body = Json.body(ctx);
+    if (!body.isObject()) {
+      throw new InvalidInputException("a profile is a JSON object: key_algorithms, key_usage, extended_key_usage, …");
+    }
+    Map<String, Object> doc = Json.MAPPER.convertValue(body, Map.class);
+    String resource = "ca/profiles/" + name;
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("profile", name);
+    call.run(ctx, Optional.of("ca:profile"), resource, "ca.profile.put", resource, params, () -> {
+      boolean existed = ca.profiles().stream().anyMatch(p -> p.name().equals(name));
+      CertificateAuthority.ProfileEntry stored = ca.putProfile(call.caller(ctx), name, doc);
+      params.put("replaced", String.valueOf(existed));
+      params.put("extended_key_usage", String.join(",", stored.profile().extendedKeyUsage()));
+      params.put("policy_oids", String.join(",", stored.profile().policyOids()));
+      params.put("max_lifetime_days", String.valueOf(stored.profile().maxLifetime().toDays()));
+      params.put("server_keygen", String.valueOf(stored.profile().serverSideKeyGeneration()));
+      Map<String, Object> out = profileJson(stored);
+      return () -> Json.respond(ctx, 200, out);
+    });
+  }
+
+  private void deleteProfile(Context ctx) {
+    String name = ctx.pathParam("name");
+    String resource = "ca/profiles/" + name;
+    call.run(ctx, Optional.of("ca:profile"), resource, "ca.profile.delete", resource, new LinkedHashMap<>(), () -> {
+      ca.deleteProfile(call.caller(ctx), name);
+      return () -> ctx.status(204);
+    });
   }
 
   // ---------------------------------------------------------------- inventory

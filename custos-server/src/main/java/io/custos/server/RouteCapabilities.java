@@ -142,6 +142,10 @@ public final class RouteCapabilities {
     // certificate authority (SS-002 11.1.x, 11.3.1, 11.5.2)
     cap("POST /v1/ca", "ca:create", "ca/{name}");
     cap("GET /v1/ca", "ca:read", "ca/*");
+    cap("GET /v1/ca/profiles", "ca:read", "ca/profiles/*");
+    cap("GET /v1/ca/profiles/{name}", "ca:read", "ca/profiles/{name}");
+    cap("PUT /v1/ca/profiles/{name}", "ca:profile", "ca/profiles/{name}");
+    cap("DELETE /v1/ca/profiles/{name}", "ca:profile", "ca/profiles/{name}");
     cap("GET /v1/ca/{name}", "ca:read", "ca/{name}");
     cap("GET /v1/ca/{name}/cps", "ca:read", "ca/{name}");
     cap("POST /v1/ca/{name}/activate", "ca:create", "ca/{name}");

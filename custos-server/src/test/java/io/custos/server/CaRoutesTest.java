@@ -194,6 +194,62 @@ class CaRoutesTest {
     assertThat(storage.certificates().count()).isEqualTo(1);
   }
 
+  private HttpResponse<String> send(String method, String path, Object body) throws Exception {
+    return node.send(HttpRequest.newBuilder(node.uri(path)).header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+  }
+
+  @Test
+  @DisplayName("SS-002 11.1.6, 11.1.8 — custom profiles over HTTP: put, list, show, issue under it with its policy OID, delete; built-ins read-only; bad documents refused with every reason")
+  void customProfiles() throws Exception {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("description", "Partner mTLS");
+    doc.put("key_algorithms", List.of("ecdsa-p256", "rsa"));
+    doc.put("key_usage", List.of("digitalSignature"));
+    doc.put("extended_key_usage", List.of("clientAuth"));
+    doc.put("san_types", List.of("dns"));
+    doc.put("max_lifetime", "30d");
+    doc.put("policy_oids", List.of("1.3.6.1.4.1.99999.7.2"));
+    JsonNode put = ok(send("PUT", "/v1/ca/profiles/partner", doc), 200);
+    assertThat(put.get("source").asText()).isEqualTo("api");
+    assertThat(put.get("max_lifetime").asText()).isEqualTo("30d");
+    JsonNode list = ok(node.send(HttpRequest.newBuilder(node.uri("/v1/ca/profiles")).GET()), 200);
+    List<String> names = new java.util.ArrayList<>();
+    list.get("profiles").forEach(p -> names.add(p.get("name").asText() + "/" + p.get("source").asText()));
+    assertThat(names).contains("tls-server/built-in", "partner/api");
+    assertThat(ok(node.send(HttpRequest.newBuilder(node.uri("/v1/ca/profiles/partner")).GET()), 200)
+        .get("policy_oids").get(0).asText()).isEqualTo("1.3.6.1.4.1.99999.7.2");
+    assertThat(ok(node.send(HttpRequest.newBuilder(node.uri("/v1/ca/issuing")).GET()), 200).get("name").asText())
+        .isEqualTo("issuing");
+
+    String req = csr("rsa:3072", "partner.example.com",
+        "DNS:partner.example.com");
+    JsonNode issued = ok(post("/v1/ca/issuing/issue", issue(req, "partner", "90d")), 403);
+    assertThat(issued.get("detail").asText()).contains("SS-002 11.1.9").contains("30 days");
+    JsonNode good = ok(post("/v1/ca/issuing/issue", issue(req, "partner", "20d")), 200);
+    java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+        .getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(
+            good.get("certificate").asText().getBytes(StandardCharsets.US_ASCII)));
+    assertThat(cert.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
+    assertThat(new String(cert.getExtensionValue("2.5.29.32"), StandardCharsets.ISO_8859_1)).isNotEmpty();
+
+    assertThat(ok(send("PUT", "/v1/ca/profiles/tls-server", doc), 409).get("detail").asText()).contains("built in");
+    assertThat(send("DELETE", "/v1/ca/profiles/tls-client", null).statusCode()).isEqualTo(409);
+    Map<String, Object> bad = new LinkedHashMap<>(doc);
+    bad.put("extended_key_usage", List.of("clientAuth", "serverAuth"));
+    bad.put("max_lifetime", "1000d");
+    bad.put("key_algorithms", List.of("rsa-1024"));
+    String detail = ok(send("PUT", "/v1/ca/profiles/bad", bad), 403).get("detail").asText();
+    assertThat(detail).contains("SS-002 11.3.3").contains("mixes purposes").contains("SS-002 11.1.9")
+        .contains("SS-002 11.3.9").contains("rsa-1024");
+    assertThat(send("GET", "/v1/ca/profiles/bad", null).statusCode()).isEqualTo(404);
+
+    assertThat(send("DELETE", "/v1/ca/profiles/partner", null).statusCode()).isEqualTo(204);
+    assertThat(send("GET", "/v1/ca/profiles/partner", null).statusCode()).isEqualTo(404);
+    assertThat(auditText()).contains("ca.profile.put").contains("ca.profile.delete").contains("\"replaced\":\"false\"");
+  }
+
   @Test
   @DisplayName("a wildcard, a weak key and a too-long lifetime are refused together, each named with its control")
   void refusalListsEveryControl() throws Exception {
