@@ -149,8 +149,9 @@ final class Node implements AutoCloseable {
           seal::barrier, keys, storage.certificates(), gate, io.custos.crypto.SignatureVerifier.of(asymmetric),
           crypto.drbg(), java.time.Clock.systemUTC(), owners(access, dev),
           config.caBaseUrl().orElse((tls.isPresent() ? "https://" : "http://") + config.listen().host() + ":"
-              + config.listen().port()), List.of());
+              + config.listen().port()), config.caProfiles());
       seal.registerSealedType(io.custos.ca.CertificateAuthority.CA_TYPE);
+      seal.registerSealedType(io.custos.ca.CertificateAuthority.PROFILE_TYPE);
       ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("custos-kms-maintenance").daemon(true).factory());
       opened.add(maintenance::shutdownNow);

@@ -55,7 +55,7 @@ public final class ProfileDocument {
   private static final Set<String> SUBJECT_FIELDS = Set.of("CN", "O", "OU", "C", "L", "ST", "STREET", "DC", "UID",
       "SERIALNUMBER", "E", "emailAddress");
   private static final Set<String> CA_KEY_USAGE = Set.of("keyCertSign", "cRLSign");
-  private static final Pattern OID = Pattern.compile("[0-2](\\.(0|[1-9][0-9]{0,30})){1,40}");
+  private static final Pattern OID = Pattern.compile("[0-2](\\.(0|[1-9][0-9]{0,47})){1,40}");
   private static final int MAX_ITEMS = 32;
 
   private ProfileDocument() {}
@@ -182,9 +182,8 @@ public final class ProfileDocument {
     boolean keygen = bool(doc, "server_keygen", problems);
 
     if (!problems.isEmpty()) {
-      StringBuilder m = new StringBuilder("profile ").append(name).append(" is refused: ").append(problems.getFirst().message());
-      problems.subList(1, problems.size()).forEach(p -> m.append("; ").append(p));
-      throw new ControlViolationException(problems.getFirst().control(), m.toString());
+      throw new ControlViolationException(problems.getFirst().control(), "profile " + name + " is refused: "
+          + String.join("; ", problems.stream().map(RequestChecks.Violation::toString).toList()));
     }
     boolean ocspNoCheck = eku.contains("OCSPSigning");
     return new Profile(name, description, new LinkedHashSet<>(algorithms), minRsa, new LinkedHashSet<>(keyUsage),

@@ -63,7 +63,8 @@ public final class ConfigLoader {
       "access.approval_expiry", "CUSTOS_ACCESS_APPROVAL_EXPIRY",
       "ca.base_url", "CUSTOS_CA_BASE_URL",
       "ca.expiry_horizons", "CUSTOS_CA_EXPIRY_HORIZONS",
-      "ca.expiry_webhook", "CUSTOS_CA_EXPIRY_WEBHOOK");
+      "ca.expiry_webhook", "CUSTOS_CA_EXPIRY_WEBHOOK",
+      "ca.profiles", "CUSTOS_CA_PROFILES");
   private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms", "access", "ca");
   private static final Set<String> PROVIDERS = Set.of("auto", "accp", "jdk");
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
@@ -142,6 +143,17 @@ public final class ConfigLoader {
           items.add(item.asText());
         }
         values.put(key, new Value(String.join(",", items), source));
+        continue;
+      }
+      if (key.equals("ca.profiles")) {
+        if (!v.isArray()) {
+          throw new ConfigException(source, key, "must be a list of profiles, each with a name (see docs/profiles.md)");
+        }
+        try {
+          values.put(key, new Value(YAML.writeValueAsString(v), source));
+        } catch (JsonProcessingException unreadable) {
+          throw new ConfigException(source, key, "cannot be read: " + unreadable.getOriginalMessage());
+        }
         continue;
       }
       if (key.equals("access.approvals") && v.isObject()) {
@@ -284,7 +296,62 @@ public final class ConfigLoader {
     }).orElse(false);
     return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
         auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals(), limits, allowTls12,
-        get("ca.base_url").map(v -> v.text().trim()).filter(t -> !t.isEmpty()), expiryHorizons(), expiryWebhook());
+        get("ca.base_url").map(v -> v.text().trim()).filter(t -> !t.isEmpty()), expiryHorizons(), expiryWebhook(),
+        caProfiles());
+  }
+
+  /**
+   * {@code ca.profiles}: a list of custom profiles, each a mapping with {@code name} and the keys of
+   * {@link io.custos.ca.ProfileDocument}; every problem of every profile is reported with its control.
+   * From the environment, {@code CUSTOS_CA_PROFILES} holds the same list as JSON.
+   */
+  @SuppressWarnings("unchecked")
+  private java.util.List<io.custos.x509.Profile> caProfiles() {
+    return get("ca.profiles").map(v -> {
+      JsonNode list;
+      try {
+        list = YAML.readTree(v.text());
+      } catch (JsonProcessingException e) {
+        throw new ConfigException(v.source(), "ca.profiles", "is not a list of profiles: " + e.getOriginalMessage());
+      }
+      if (list == null || !list.isArray()) {
+        throw new ConfigException(v.source(), "ca.profiles", "must be a list of profiles, each with a name");
+      }
+      java.util.List<io.custos.x509.Profile> out = new java.util.ArrayList<>();
+      java.util.Set<String> names = new java.util.HashSet<>();
+      java.util.Set<String> builtIn = new java.util.HashSet<>();
+      io.custos.x509.Profile.builtIn().forEach(p -> builtIn.add(p.name()));
+      java.util.List<String> problems = new java.util.ArrayList<>();
+      int i = 0;
+      for (JsonNode item : list) {
+        String where = "ca.profiles[" + i++ + "]";
+        if (!item.isObject() || !item.hasNonNull("name") || !item.get("name").isTextual()) {
+          problems.add(where + ": each profile is a mapping with a name");
+          continue;
+        }
+        String name = item.get("name").asText();
+        where = where + " (" + name + ")";
+        if (builtIn.contains(name)) {
+          problems.add(where + ": SS-002 11.1.6: " + name + " is a built-in profile and cannot be redefined");
+          continue;
+        }
+        if (!names.add(name)) {
+          problems.add(where + ": profile " + name + " is defined twice");
+          continue;
+        }
+        java.util.Map<String, Object> doc = YAML.convertValue(item, java.util.Map.class);
+        doc.remove("name");
+        try {
+          out.add(io.custos.ca.ProfileDocument.parse(name, doc));
+        } catch (io.custos.failure.CustosException e) {
+          problems.add(where + ": " + e.getMessage());
+        }
+      }
+      if (!problems.isEmpty()) {
+        throw new ConfigException(v.source(), "ca.profiles", String.join("; ", problems));
+      }
+      return out;
+    }).orElse(java.util.List.of());
   }
 
   /** {@code ca.expiry_horizons}: {@code 30d,7d,1d} (days, hours or minutes). */

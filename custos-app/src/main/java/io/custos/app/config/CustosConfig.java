@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param caBaseUrl {@code ca.base_url}: the address written into certificates (CRL, OCSP, caIssuers); default the listen address
  * @param caExpiryHorizons when certificate owners are warned of expiry (SS-002 11.5.2), largest first
  * @param caExpiryWebhook where expiry alerts are also POSTed as JSON, if anywhere
+ * @param caProfiles {@code ca.profiles}: custom certificate profiles, checked at load (SS-002 11.1.6, 11.1.8);
+ *     read-only at run time
  */
 public record CustosConfig(
     Path dataDir,
@@ -42,7 +44,8 @@ public record CustosConfig(
     boolean tlsAllowTls12,
     Optional<String> caBaseUrl,
     java.util.List<Duration> caExpiryHorizons,
-    Optional<java.net.URI> caExpiryWebhook) {
+    Optional<java.net.URI> caExpiryWebhook,
+    java.util.List<io.custos.x509.Profile> caProfiles) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -70,6 +73,7 @@ public record CustosConfig(
     Objects.requireNonNull(caBaseUrl, "caBaseUrl");
     caExpiryHorizons = java.util.List.copyOf(caExpiryHorizons);
     Objects.requireNonNull(caExpiryWebhook, "caExpiryWebhook");
+    caProfiles = java.util.List.copyOf(caProfiles);
   }
 
   /**
@@ -98,7 +102,7 @@ public record CustosConfig(
     this(dataDir, listen, tlsCert, tlsKey, storage, logFormat, logLevel, maxRequestBytes, idleTimeout, auditFile,
         auditSyslog, auditSyslogCa, auditCheckpointEvery, auditCheckpointInterval, monitor, kmsProvider,
         kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults(), false,
-        Optional.empty(), io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS, Optional.empty());
+        Optional.empty(), io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS, Optional.empty(), java.util.List.of());
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

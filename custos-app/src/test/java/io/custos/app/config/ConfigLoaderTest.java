@@ -116,6 +116,74 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.1.6, 11.1.8 — ca.profiles: custom profiles read and checked at load")
+  void customProfiles() throws Exception {
+    CustosConfig c = new ConfigLoader().file(yaml("""
+        ca:
+          profiles:
+            - name: partner-mtls
+              description: Partner mutual TLS
+              key_algorithms: [ecdsa-p256, rsa]
+              min_rsa_bits: 4096
+              key_usage: [digitalSignature]
+              extended_key_usage: [clientAuth]
+              san_types: [dns]
+              require_san: true
+              required_subject_fields: [CN, O]
+              max_lifetime: 90d
+              policy_oids: [1.3.6.1.4.1.99999.7.1]
+              server_keygen: true
+        """)).load();
+    assertThat(c.caProfiles()).hasSize(1);
+    io.custos.x509.Profile p = c.caProfiles().getFirst();
+    assertThat(p.name()).isEqualTo("partner-mtls");
+    assertThat(p.minRsaBits()).isEqualTo(4096);
+    assertThat(p.extendedKeyUsage()).containsExactly("clientAuth");
+    assertThat(p.maxLifetime()).isEqualTo(Duration.ofDays(90));
+    assertThat(p.policyOids()).containsExactly("1.3.6.1.4.1.99999.7.1");
+    assertThat(p.serverSideKeyGeneration()).isTrue();
+    assertThat(new ConfigLoader().load().caProfiles()).isEmpty();
+    assertThat(new ConfigLoader().environment(Map.of("CUSTOS_CA_PROFILES", "[{\"name\": \"short\", "
+        + "\"key_algorithms\": [\"ed25519\"], \"key_usage\": [\"digitalSignature\"], \"extended_key_usage\": "
+        + "[\"codeSigning\"], \"max_lifetime\": \"30d\"}]")).load().caProfiles()).extracting(x -> x.name())
+        .containsExactly("short");
+  }
+
+  @Test
+  @DisplayName("SS-002 11.1.6, 11.1.9, 11.3.3, 11.3.9 — bad ca.profiles stop start-up with every reason, each naming its control")
+  void badCustomProfiles() throws Exception {
+    Path bad = yaml("""
+        ca:
+          profiles:
+            - name: mixed
+              key_algorithms: [rsa, dsa]
+              min_rsa_bits: 2048
+              key_usage: [digitalSignature, sparkle]
+              extended_key_usage: [serverAuth, clientAuth]
+              max_lifetime: 5y
+            - name: tls-server
+              key_algorithms: [ecdsa-p256]
+              key_usage: [digitalSignature]
+              extended_key_usage: [serverAuth]
+              max_lifetime: 90d
+            - description: no name
+        """);
+    assertThatThrownBy(() -> new ConfigLoader().file(bad).load()).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'ca.profiles'")
+        .hasMessageContaining("ca.profiles[0] (mixed)")
+        .hasMessageContaining("SS-002 11.3.9: key algorithm 'dsa' is not on the approved list")
+        .hasMessageContaining("min_rsa_bits 2048 is below the approved minimum of 3072")
+        .hasMessageContaining("unknown key usage 'sparkle'")
+        .hasMessageContaining("SS-002 11.3.3: extended_key_usage [serverAuth, clientAuth] mixes purposes")
+        .hasMessageContaining("SS-002 11.1.9: max_lifetime 5y is longer than the 2 years")
+        .hasMessageContaining("ca.profiles[1] (tls-server): SS-002 11.1.6: tls-server is a built-in profile")
+        .hasMessageContaining("ca.profiles[2]: each profile is a mapping with a name");
+    Path notList = yaml("ca:\n  profiles: tls-server\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(notList).load()).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("must be a list of profiles");
+  }
+
+  @Test
   @DisplayName("file < environment < flags")
   void precedence() throws Exception {
     Path f = yaml("""
