@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
         "The offline root is made and used in ceremonies (custos ceremony); a dev server has an online dev root,",
         "marked NON-COMPLIANT."},
     subcommands = {CaCommand.Create.class, CaCommand.Activate.class, CaCommand.ListCas.class, CaCommand.Show.class, CaCommand.Cps.class,
-        CaCommand.Chain.class})
+        CaCommand.Chain.class, CaProfileCommand.class})
 final class CaCommand {
   @ParentCommand CustosCommand root;
 

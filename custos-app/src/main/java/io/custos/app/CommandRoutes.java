@@ -90,6 +90,10 @@ final class CommandRoutes {
     calls("ca show", "GET /v1/ca/{name}");
     calls("ca cps", "GET /v1/ca/{name}/cps");
     calls("ca chain", "GET /v1/ca/{name}/chain");
+    calls("ca profile list", "GET /v1/ca/profiles");
+    calls("ca profile show", "GET /v1/ca/profiles/{name}");
+    calls("ca profile put", "PUT /v1/ca/profiles/{name}");
+    calls("ca profile delete", "DELETE /v1/ca/profiles/{name}");
     calls("cert issue", "POST /v1/ca/{name}/issue");
     calls("cert list", "GET /v1/certs");
     calls("cert show", "GET /v1/certs/{serial}");

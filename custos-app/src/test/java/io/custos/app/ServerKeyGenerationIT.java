@@ -169,4 +169,61 @@ class ServerKeyGenerationIT {
       assertThat(existing.err()).contains("never overwritten");
     }
   }
+
+  @Test
+  @DisplayName("SS-002 11.1.6, 11.1.8 — custom profile from the CLI: put from YAML, listed, in the CPS, issues with its policy OID and EKU (openssl), bad documents refused, deleted")
+  void customProfileWithRealTools() throws Exception {
+    try (CustosProcess server = CustosProcess.start(Map.of(), "--data-dir", dir.resolve("data").toString(),
+        "server", "--dev", "--dev-root-token", "T", "--listen", "127.0.0.1:0")) {
+      String line = server.await(server.out, l -> l.trim().startsWith("Address:"), CustosProcess.START_TIMEOUT);
+      server.await(server.out, l -> l.contains("custos cert issue --ca dev-issuing"), CustosProcess.START_TIMEOUT);
+      Map<String, String> env = Map.of("CUSTOS_ADDR", line.substring(line.indexOf("http")).trim(), "CUSTOS_TOKEN", "T");
+
+      Path doc = dir.resolve("partner.yaml");
+      Files.writeString(doc, """
+          description: Partner API clients
+          key_algorithms: [ecdsa-p256, ecdsa-p384]
+          key_usage: [digitalSignature]
+          extended_key_usage: [clientAuth]
+          san_types: [dns]
+          require_san: true
+          required_subject_fields: [CN, O]
+          max_lifetime: 30d
+          policy_oids: [1.3.6.1.4.1.99999.42.1]
+          server_keygen: true
+          """);
+      ok(custos(env, "ca", "profile", "put", "partner", "--file", doc.toString()));
+      String list = ok(custos(env, "ca", "profile", "list", "--output", "json")).out();
+      assertThat(list).contains("\"partner\"").contains("\"api\"").contains("\"built-in\"");
+      assertThat(ok(custos(env, "ca", "profile", "show", "partner")).out()).contains("1.3.6.1.4.1.99999.42.1");
+      assertThat(ok(custos(env, "ca", "cps", "dev-issuing")).out()).contains("partner").contains("1.3.6.1.4.1.99999.42.1");
+
+      Path pw = dir.resolve("pw");
+      Files.writeString(pw, "partner passphrase, long enough\n");
+      Path bundle = dir.resolve("partner.pem");
+      ok(custos(env, "cert", "issue", "--ca", "dev-issuing", "--profile", "partner", "--generate-key", "ecdsa-p384",
+          "--subject", "CN=api.partner.example,O=Partner Ltd", "--dns", "api.partner.example", "--owner", "dev-root",
+          "--key-password-file", pw.toString(), "--key-out", dir.resolve("partner.key").toString(), "--validity", "20d",
+          "--out", bundle.toString()));
+      Path leaf = dir.resolve("partner-leaf.pem");
+      Files.writeString(leaf, pemBlocks(Files.readString(bundle)).getFirst());
+      String text = ok(openssl("x509", "-in", leaf.toString(), "-noout", "-text")).out();
+      assertThat(text).contains("Policy: 1.3.6.1.4.1.99999.42.1").contains("TLS Web Client Authentication")
+          .doesNotContain("TLS Web Server Authentication");
+      assertChainVerifies(bundle, "partner");
+
+      Path bad = dir.resolve("bad.yaml");
+      Files.writeString(bad, "key_algorithms: [rsa]\nmin_rsa_bits: 1024\nkey_usage: [digitalSignature]\n"
+          + "extended_key_usage: [serverAuth, codeSigning]\nmax_lifetime: 3y\n");
+      Run refused = custos(env, "ca", "profile", "put", "bad", "--file", bad.toString());
+      assertThat(refused.exit()).isNotZero();
+      assertThat(refused.err()).contains("SS-002 11.3.9").contains("SS-002 11.3.3").contains("SS-002 11.1.9");
+      Run builtIn = custos(env, "ca", "profile", "put", "tls-server", "--file", doc.toString());
+      assertThat(builtIn.exit()).isNotZero();
+      assertThat(builtIn.err()).contains("built in");
+
+      ok(custos(env, "ca", "profile", "delete", "partner"));
+      assertThat(custos(env, "ca", "profile", "show", "partner").exit()).isNotZero();
+    }
+  }
 }
