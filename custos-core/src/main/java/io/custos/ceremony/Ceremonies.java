@@ -598,6 +598,12 @@ public final class Ceremonies {
     return records.get(TYPE, AUDIT_KEY_ID).map(r -> AuditKey.decode(r.payload()).publicKey.clone());
   }
 
+  /** The offline log's checkpoint key as a verifier key ({@code name+id+base64}), the form the import pins. */
+  public String auditVerifierKey() {
+    return CheckpointKeys.verifierKey(audit.keyName(), auditPublicKey(records).orElseThrow(() -> new NotFoundException(
+        "the offline log has no checkpoint key yet; it is made at the first ceremony")));
+  }
+
   /**
    * Signs a checkpoint over the offline log, including this ceremony's event. The checkpoint key
    * (Ed25519, generated in the FIPS module at the first ceremony) is wrapped under the ceremony
