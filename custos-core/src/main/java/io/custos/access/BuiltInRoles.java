@@ -24,7 +24,8 @@ public final class BuiltInRoles {
             g("kms:rotate", "keys/**"), g("kms:manage", "keys/**"), g("kms:compromise", "keys/**"),
             g("kms:destroy", "keys/**"), g("kms:backup", "keys/**"), g("kms:restore", "keys/**"),
             g("kms:export", "keys/**"), g("kms:wrap", "keys/**"), g("kms:unwrap", "keys/**"),
-            g("ca:create", "ca/**"), g("ca:read", "ca/**"), g("ca:revoke", "ca/**"), g("sys:read", "**")),
+            g("ca:create", "ca/**"), g("ca:read", "ca/**"), g("ca:revoke", "ca/**"), g("sys:read", "**"),
+            g("audit:import", "audit/offline")),
         Set.of("kms:destroy", "kms:compromise", "kms:backup", "kms:restore", "kms:export", "ca:create"));
     role("operator", "Keeps the service running: health, seal status, inventories; no key use.",
         List.of(g("sys:read", "**"), g("kms:list", "**"), g("kms:read", "keys/**"), g("ca:read", "ca/**")), Set.of());
