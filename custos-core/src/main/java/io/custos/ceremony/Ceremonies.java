@@ -478,28 +478,53 @@ public final class Ceremonies {
             n, m, newShares.getFirst().setId(), 0);
         String oldSerial = oldCert.getSerialNumber().toString(16);
         Root kept = retireOld ? old.withoutKey() : old;
-        // The audit key moves to the new ceremony key first: if anything after fails, it is still usable.
         Optional<StoredRecord> auditKey = records.get(TYPE, AUDIT_KEY_ID);
-        records.put(TYPE, PREVIOUS_PREFIX + oldSerial, kept.encode(), 0);
-        records.put(TYPE, ROOT_ID, fresh.encode(), loaded.version);
         String newSerial = serialOf(newRoot).toString(16);
-        records.put(LINK_TYPE, serialOf(oldWithNew).toString(16), oldWithNew, 0);
-        records.put(LINK_TYPE, serialOf(newWithOld).toString(16), newWithOld, 0);
-        if (auditKey.isPresent()) {
-          AuditKey ak = AuditKey.decode(auditKey.get().payload());
-          SecretBytes pkcs8 = ak.unwrap(crypto, unlocked.ceremonyKey());
-          secrets.add(pkcs8);
-          records.put(TYPE, AUDIT_KEY_ID, AuditKey.wrap(crypto, newCeremonyKey, ak.publicKey, pkcs8).encode(),
-              auditKey.get().version());
+        List<Runnable> undo = new ArrayList<>();
+        try {
+          StoredRecord prev = records.put(TYPE, PREVIOUS_PREFIX + oldSerial, kept.encode(), 0);
+          undo.add(() -> records.delete(TYPE, PREVIOUS_PREFIX + oldSerial, prev.version()));
+          StoredRecord current = records.put(TYPE, ROOT_ID, fresh.encode(), loaded.version);
+          undo.add(() -> records.put(TYPE, ROOT_ID, old.encode(), current.version()));
+          for (byte[] link : List.of(oldWithNew, newWithOld)) {
+            String id = serialOf(link).toString(16);
+            StoredRecord l = records.put(LINK_TYPE, id, link, 0);
+            undo.add(() -> records.delete(LINK_TYPE, id, l.version()));
+          }
+          if (auditKey.isPresent()) {
+            // The offline log's checkpoint key moves to the new ceremony key, so imports continue.
+            AuditKey ak = AuditKey.decode(auditKey.get().payload());
+            SecretBytes pkcs8 = ak.unwrap(crypto, unlocked.ceremonyKey());
+            secrets.add(pkcs8);
+            StoredRecord k = records.put(TYPE, AUDIT_KEY_ID,
+                AuditKey.wrap(crypto, newCeremonyKey, ak.publicKey, pkcs8).encode(), auditKey.get().version());
+            undo.add(() -> records.put(TYPE, AUDIT_KEY_ID, auditKey.get().payload(), k.version()));
+          }
+          params.put("old_serial", oldSerial);
+          params.put("new_serial", newSerial);
+          params.put("old_with_new", serialOf(oldWithNew).toString(16));
+          params.put("new_with_old", serialOf(newWithOld).toString(16));
+          params.put("set_id", newShares.getFirst().setIdHex());
+          params.put("old_key", retireOld ? "destroyed" : "kept for final CRLs");
+          audit.record(AuditDraft.ok(requestId(), CUSTODIANS, action, "ceremony/root", "offline", params));
+        } catch (RuntimeException e) {
+          for (Runnable u : undo.reversed()) { // fail closed: no unaudited rollover, the old root stays current
+            try {
+              u.run();
+            } catch (RuntimeException ignored) {
+              // undo the rest
+            }
+          }
+          throw e;
         }
-        params.put("old_serial", oldSerial);
-        params.put("new_serial", newSerial);
-        params.put("old_with_new", serialOf(oldWithNew).toString(16));
-        params.put("new_with_old", serialOf(newWithOld).toString(16));
-        params.put("set_id", newShares.getFirst().setIdHex());
-        params.put("old_key", retireOld ? "destroyed" : "kept for final CRLs");
-        audit.record(AuditDraft.ok(requestId(), CUSTODIANS, action, "ceremony/root", "offline", params));
-        sealLog(newCeremonyKey, secrets);
+        try {
+          sealLog(newCeremonyKey, secrets);
+        } catch (RuntimeException e) {
+          // The rollover is done and audited; losing the new shares now would lose the root. The
+          // next ceremony's checkpoint covers this event.
+          System.getLogger(Ceremonies.class.getName()).log(System.Logger.Level.WARNING,
+              "the offline log could not be sealed after the rollover; the next ceremony will: " + e.getMessage());
+        }
       } catch (RuntimeException e) {
         newShares.forEach(UnsealShare::close);
         throw e;

@@ -217,6 +217,28 @@ class CeremonyRolloverTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.7.1 — fail closed: a rollover that cannot be audited leaves the old root current, nothing kept")
+  void unauditedRolloverUndone() throws Exception {
+    List<String> shares = init();
+    byte[] before = ceremonies.root().certificate();
+    byte[] auditKey = Ceremonies.auditPublicKey(store).orElseThrow();
+    audit.close();
+    assertThatThrownBy(() -> ceremonies.rollover(shares.subList(0, 2), "W", "ecdsa-p384", Optional.empty(),
+        Duration.ofDays(3650), Optional.empty(), Optional.empty(), false)).isInstanceOf(RuntimeException.class);
+    assertThat(ceremonies.root().certificate()).isEqualTo(before);
+    assertThat(ceremonies.previousRoots()).isEmpty();
+    assertThat(store.list("ceremony.link", "", 10)).isEmpty();
+    assertThat(Ceremonies.auditPublicKey(store).orElseThrow()).isEqualTo(auditKey);
+    assertAllWiped();
+    // The old shares still open the root: nothing was lost.
+    try (AuditLog reopened = AuditLog.open(auditRecords, Optional.of(auditKey), "offline-test", "offline-test",
+        Clock.systemUTC(), AuditLog.Settings.defaults())) {
+      Ceremonies again = new Ceremonies(store, reopened, CRYPTO, PROVIDER, Clock.systemUTC());
+      again.crl(shares.subList(1, 3), "W", Duration.ofDays(1));
+    }
+  }
+
+  @Test
   @DisplayName("SS-002 11.7.1 — every quorum ceremony seals the offline log with a checkpoint that verifies with the pinned key")
   void offlineLogSealed() throws Exception {
     assertThat(Ceremonies.auditPublicKey(store)).isEmpty();
