@@ -66,9 +66,12 @@ import java.util.UUID;
  * root key in the FIPS module, self-signs the root certificate, encrypts the private key under a
  * fresh 256-bit ceremony key (AES-256-GCM, bound to the root certificate) and splits the ceremony
  * key among the custodians (Shamir, M of N, with a key check value). Every later ceremony —
- * {@link #signCa}, {@link #crl}, {@link #revokeCa} — needs M custodian shares and a named witness,
- * performs exactly one function, is written to the data directory's audit log (witness and
- * number of shares, never a share or a key) and wipes every copy of the key before it returns.
+ * {@link #signCa}, {@link #crl}, {@link #revokeCa}, {@link #rollover}, {@link #crlOfPrevious} —
+ * needs M custodian shares and a named witness, performs exactly one function, is written to the
+ * data directory's audit log (witness and number of shares, never a share or a key) and wipes
+ * every copy of the key before it returns. Every quorum ceremony of the current root also signs a
+ * checkpoint over that log with the log's own key (kept under the ceremony key), so the log can
+ * be verified and imported online ({@link io.custos.audit.OfflineLogImport}).
  */
 public final class Ceremonies {
   static final String TYPE = "ceremony";
@@ -306,10 +309,7 @@ public final class Ceremonies {
       Root root = loaded.root;
       Unlocked unlocked = unlock(root, shares, secrets);
       Certificates.Issuer issuer = unlocked.issuer();
-      List<Crls.Revoked> revoked = new ArrayList<>();
-      for (String id : records.list(REVOKED_TYPE, "", 10_000)) {
-        records.get(REVOKED_TYPE, id).ifPresent(r -> revoked.add(decodeRevoked(id, r.payload())));
-      }
+      List<Crls.Revoked> revoked = revokedBy(root);
       long number = root.crlNumber + 1;
       Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
       byte[] crl = Crls.sign(issuer, now, now.plus(nextUpdate), BigInteger.valueOf(number), revoked);
@@ -578,10 +578,7 @@ public final class Ceremonies {
             + " was destroyed at rollover (--retire-old); it signs nothing any more");
       }
       Unlocked unlocked = unlock(root, shares, secrets);
-      List<Crls.Revoked> revoked = new ArrayList<>();
-      for (String r : records.list(REVOKED_TYPE, "", 10_000)) {
-        records.get(REVOKED_TYPE, r).ifPresent(x -> revoked.add(decodeRevoked(r, x.payload())));
-      }
+      List<Crls.Revoked> revoked = revokedBy(root);
       long number = root.crlNumber + 1;
       Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
       byte[] crl = Crls.sign(unlocked.issuer(), now, now.plus(nextUpdate), BigInteger.valueOf(number), revoked);
@@ -595,6 +592,29 @@ public final class Ceremonies {
       throw e;
     } finally {
       secrets.close();
+    }
+  }
+
+  /** The revoked CA certificates that {@code root}'s key signed: after a rollover each root lists only its own. */
+  private List<Crls.Revoked> revokedBy(Root root) {
+    java.security.PublicKey key = x509(root.certificate).getPublicKey();
+    List<Crls.Revoked> revoked = new ArrayList<>();
+    for (String id : records.list(REVOKED_TYPE, "", 10_000)) {
+      Optional<StoredRecord> issued = records.get(ISSUED_TYPE, id);
+      if (issued.isEmpty() || !signedBy(issued.get().payload(), key)) {
+        continue;
+      }
+      records.get(REVOKED_TYPE, id).ifPresent(r -> revoked.add(decodeRevoked(id, r.payload())));
+    }
+    return revoked;
+  }
+
+  private static boolean signedBy(byte[] cert, java.security.PublicKey key) {
+    try {
+      x509(cert).verify(key);
+      return true;
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return false;
     }
   }
 

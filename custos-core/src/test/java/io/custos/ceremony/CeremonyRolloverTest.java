@@ -156,6 +156,16 @@ class CeremonyRolloverTest {
     x.verify(oldRoot.getPublicKey());
     assertThat(x.isRevoked(oldCa)).isTrue();
     assertAllWiped();
+    // The new root's CRL lists only what the new root signed.
+    X509CRL current = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(
+        ceremonies.crl(fresh.subList(0, 3), "Bob Witness", Duration.ofDays(30))));
+    current.verify(newRoot.getPublicKey());
+    assertThat(current.isRevoked(oldCa)).isFalse();
+    ceremonies.revokeCa(fresh.subList(0, 3), "Bob Witness", newCa.getSerialNumber(), "superseded");
+    X509CRL both = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(
+        ceremonies.crl(fresh.subList(1, 4), "Bob Witness", Duration.ofDays(30))));
+    assertThat(both.isRevoked(newCa)).isTrue();
+    assertThat(both.isRevoked(oldCa)).isFalse();
 
     AuditEvent rolled = events().stream().filter(e -> e.action().equals("ceremony.rollover")).findFirst().orElseThrow();
     assertThat(rolled.outcome()).isEqualTo(AuditEvent.Outcome.OK);
