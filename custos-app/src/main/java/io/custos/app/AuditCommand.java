@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
         "Works against the server at CUSTOS_ADDR, or offline on a data directory with --data-dir."},
     subcommands = {AuditCommand.Search.class, AuditCommand.Tail.class, AuditCommand.Report.class,
         AuditCommand.Export.class, AuditCommand.Verify.class, AuditCommand.Prove.class,
-        AuditCommand.Consistency.class, AuditCommand.PublicKey.class, AuditCommand.Hash.class})
+        AuditCommand.Consistency.class, AuditCommand.PublicKey.class, AuditCommand.Hash.class,
+        AuditCommand.Import.class})
 final class AuditCommand {
   @ParentCommand CustosCommand root;
 
@@ -547,6 +548,50 @@ final class AuditCommand {
         JsonNode r = Output.JSON_MAPPER.readTree(client.ok(client.postJson("/v1/audit/hash", body)));
         spec.commandLine().getOut().println(r.get("hmac").asText());
         spec.commandLine().getOut().flush();
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "import", mixinStandardHelpOptions = true,
+      description = {"Import an offline root's ceremony log (`custos ceremony audit-export` output) into the server's",
+          "audit log, and so into central logging. The whole export is verified against the offline log's checkpoint",
+          "key first; the first import pins that key (--key, as printed by `ceremony init-root`), later ones are checked",
+          "against the pin. Only new events covered by a signed checkpoint are added; a rewritten log is refused."})
+  static final class Import implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "FILE", description = "The export (JSON lines).") Path file;
+    @Option(names = "--key", paramLabel = "KEY|FILE",
+        description = "The offline log's verifier key NAME+ID+KEY, or a file holding it (`ceremony audit-export --key-out`).")
+    String key;
+
+    @Override
+    public Integer call() throws IOException {
+      String export;
+      try {
+        export = Files.readString(file, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UsageFailure("cannot read " + file + ": " + e.getMessage());
+      }
+      Map<String, Object> request = new java.util.LinkedHashMap<>();
+      request.put("export", export);
+      if (key != null) {
+        Path asFile = Path.of(key);
+        request.put("key", !key.contains("+") && Files.isRegularFile(asFile) ? Files.readString(asFile).strip() : key.strip());
+      }
+      try (ApiClient client = ApiClient.fromEnvironment(System.getenv())) {
+        JsonNode r = Output.JSON_MAPPER.readTree(client.ok(client.postJson("/v1/audit/import",
+            Output.JSON_MAPPER.writeValueAsBytes(request))));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Offline log " + r.get("origin").asText() + (r.get("pinned_now").asBoolean()
+            ? ": checkpoint key pinned (" + r.get("verifier_key").asText() + ")" : "") + ".");
+        out.println("Imported " + r.get("imported").asLong() + " new events (" + r.get("already_imported").asLong()
+            + " imported before, " + r.get("offline_events").asLong() + " in the export).");
+        if (r.get("unsigned_tail").asLong() > 0) {
+          out.println(r.get("unsigned_tail").asLong() + " events after the last signed checkpoint wait for the next"
+              + " ceremony to sign them.");
+        }
+        out.flush();
       }
       return 0;
     }

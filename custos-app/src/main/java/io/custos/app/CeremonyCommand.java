@@ -2,6 +2,7 @@ package io.custos.app;
 
 import io.custos.audit.AuditKeyring;
 import io.custos.audit.AuditLog;
+import io.custos.audit.CheckpointKeys;
 import io.custos.ceremony.Ceremonies;
 import io.custos.crypto.AsymmetricProviders;
 import io.custos.crypto.FipsCryptoModule;
@@ -44,7 +45,7 @@ import picocli.CommandLine.Spec;
         "M custodian shares (on stdin, one per line, or typed without echo) and a named witness, performs exactly one",
         "function, is written to the data directory's audit log, and wipes the root key before it returns."},
     subcommands = {CeremonyCommand.InitRoot.class, CeremonyCommand.SignCa.class, CeremonyCommand.Crl.class,
-        CeremonyCommand.RevokeCa.class, CeremonyCommand.AuditExport.class})
+        CeremonyCommand.RevokeCa.class, CeremonyCommand.Rollover.class, CeremonyCommand.AuditExport.class})
 final class CeremonyCommand {
   @ParentCommand CustosCommand root;
 
@@ -70,7 +71,8 @@ final class CeremonyCommand {
             + " a fresh data directory of its own");
       }
       String keyName = AuditKeyring.keyNameFor(storage.instance().id());
-      try (AuditLog audit = AuditLog.open(storage.audit(), Optional.empty(), keyName, keyName, InstantSource.system(),
+      try (AuditLog audit = AuditLog.open(storage.audit(), Ceremonies.auditPublicKey(storage.records()), keyName, keyName,
+          InstantSource.system(),
           AuditLog.Settings.defaults())) {
         return f.apply(new Ceremonies(storage.records(), audit, FipsCryptoModule.start(),
             AsymmetricProviders.select("auto"), Clock.systemUTC()));
@@ -174,6 +176,8 @@ final class CeremonyCommand {
         try (Ceremonies.Initialised done = c.initRoot(subject, algorithm, life, custodians, threshold, witness)) {
           write(certOut, Certificates.pem("CERTIFICATE", done.rootCertificate()));
           out.println("Root certificate written to " + certOut + ".");
+          out.println("Offline audit log checkpoint key (record it; the online server pins it on the first"
+              + " `custos audit import`): " + c.auditVerifierKey());
           out.println("Custodian shares (" + threshold + " of " + custodians + " needed for every ceremony)."
               + " Each custodian keeps one; they are shown once and stored nowhere:");
           for (UnsealShare s : done.shares()) {
@@ -245,12 +249,16 @@ final class CeremonyCommand {
     String witness;
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The CRL (PEM).")
     Path out;
+    @Option(names = "--previous", paramLabel = "SERIAL",
+        description = "Sign a final CRL of the previous root with this serial (kept at rollover), with ITS custodians' shares.")
+    String previous;
 
     @Override
     public Integer call() throws IOException {
       Duration next = duration(nextUpdate);
       List<String> shares = readShares(spec.commandLine().getErr());
-      byte[] crl = withCeremonies(ceremony.root, false, c -> c.crl(shares, witness, next));
+      byte[] crl = withCeremonies(ceremony.root, false, c -> previous == null ? c.crl(shares, witness, next)
+          : c.crlOfPrevious(previous, shares, witness, next));
       write(out, Certificates.pem("X509 CRL", crl));
       spec.commandLine().getOut().println("Root CRL written to " + out + ". The root key has been wiped.");
       spec.commandLine().getOut().flush();
@@ -290,10 +298,75 @@ final class CeremonyCommand {
     }
   }
 
+  @Command(name = "rollover", mixinStandardHelpOptions = true,
+      description = {"Root CA key update (RFC 4210 4.4), M shares of the CURRENT root on stdin: generate a new root key,",
+          "self-sign the new root, issue the OldWithNew and NewWithOld link certificates, and split a new ceremony key",
+          "among the custodians (new shares printed once). The old root is kept to sign its final CRLs",
+          "(`ceremony crl --previous SERIAL` with the old shares) unless --retire-old destroys its key now."})
+  static final class Rollover implements Callable<Integer> {
+    @ParentCommand CeremonyCommand ceremony;
+    @Spec CommandSpec spec;
+    @Option(names = "--subject", paramLabel = "DN", description = "The new root's subject; default the current root's.")
+    String subject;
+    @Option(names = "--algorithm", defaultValue = "ecdsa-p384", paramLabel = "ALG",
+        description = "ecdsa-p384, rsa-4096 or ml-dsa-87; default ${DEFAULT-VALUE}.")
+    String algorithm;
+    @Option(names = "--validity", defaultValue = "20y", paramLabel = "LIFETIME", description = "At most 20y (SS-002 11.1.9); default ${DEFAULT-VALUE}.")
+    String validity;
+    @Option(names = "--custodians", paramLabel = "N", description = "Custodian shares of the new split; default the current N.")
+    Integer custodians;
+    @Option(names = "--threshold", paramLabel = "M", description = "Shares the new root needs; default the current M.")
+    Integer threshold;
+    @Option(names = "--witness", required = true, paramLabel = "NAME", description = "The witness (Crypto Custodian) present.")
+    String witness;
+    @Option(names = "--retire-old", description = "Destroy the old root key now instead of keeping it for its final CRLs.")
+    boolean retireOld;
+    @Option(names = "--cert-out", required = true, paramLabel = "FILE", description = "The new root certificate (PEM).")
+    Path certOut;
+    @Option(names = "--old-with-new-out", required = true, paramLabel = "FILE",
+        description = "Link certificate: the old root's key signed by the new one (PEM).")
+    Path oldWithNewOut;
+    @Option(names = "--new-with-old-out", required = true, paramLabel = "FILE",
+        description = "Link certificate: the new root's key signed by the old one (PEM).")
+    Path newWithOldOut;
+
+    @Override
+    public Integer call() throws IOException {
+      Duration life = duration(validity);
+      List<String> shares = readShares(spec.commandLine().getErr());
+      PrintWriter out = spec.commandLine().getOut();
+      withCeremonies(ceremony.root, false, c -> {
+        try (Ceremonies.RolledOver done = c.rollover(shares, witness, algorithm, Optional.ofNullable(subject), life,
+            Optional.ofNullable(custodians), Optional.ofNullable(threshold), retireOld)) {
+          write(certOut, Certificates.pem("CERTIFICATE", done.newRoot()));
+          write(oldWithNewOut, Certificates.pem("CERTIFICATE", done.oldWithNew()));
+          write(newWithOldOut, Certificates.pem("CERTIFICATE", done.newWithOld()));
+          out.println("New root certificate written to " + certOut + "; link certificates OldWithNew to " + oldWithNewOut
+              + " and NewWithOld to " + newWithOldOut + ".");
+          out.println(done.oldKeyDestroyed() ? "The old root key has been destroyed; the old shares open nothing."
+              : "The old root key is kept, under the OLD shares, to sign its final CRLs (`ceremony crl --previous`).");
+          int m = c.root().threshold();
+          out.println("New custodian shares (" + m + " of " + done.shares().size() + " needed for every ceremony)."
+              + " Each custodian keeps one; they are shown once and stored nowhere:");
+          for (UnsealShare s : done.shares()) {
+            out.println("Share " + s.x() + ": " + s.text());
+          }
+          out.flush();
+        }
+        return null;
+      });
+      return 0;
+    }
+  }
+
   @Command(name = "audit-export", mixinStandardHelpOptions = true,
       description = "The offline root's audit log as JSON lines (the format of `custos audit export`), for central logging.")
   static final class AuditExport implements Callable<Integer> {
     @ParentCommand CeremonyCommand ceremony;
+    @Spec CommandSpec spec;
+    @Option(names = "--key-out", paramLabel = "FILE",
+        description = "Write the offline log's checkpoint verifier key (name+id+key), for `custos audit import --key`.")
+    Path keyOut;
 
     @Override
     public Integer call() throws IOException {
@@ -302,6 +375,14 @@ final class CeremonyCommand {
       }
       try (Storage s = AuditCommand.offline(ceremony.root.dataDir)) {
         refuseServed(s, ceremony.root.dataDir);
+        if (keyOut != null) {
+          byte[] key = Ceremonies.auditPublicKey(s.records()).orElseThrow(() -> new UsageFailure(
+              "the offline log has no checkpoint key yet; it is made at the first ceremony"));
+          String verifier = CheckpointKeys.verifierKey(AuditKeyring.keyNameFor(s.instance().id()), key);
+          write(keyOut, verifier + "\n");
+          spec.commandLine().getErr().println("Offline log checkpoint key " + verifier + " written to " + keyOut + ".");
+          spec.commandLine().getErr().flush();
+        }
         AuditCommand.exportOffline(s, 1, Long.MAX_VALUE, System.out);
       }
       System.out.flush();

@@ -33,7 +33,7 @@ final class CommandRoutes {
     calls("operator unseal", "PUT /v1/sys/unseal");
     local("operator decrypt-share", "decrypts a share with the custodian's own private key, offline");
     local("cert open-key", "decrypts a key wrapped for the requester with the requester's own private key, offline");
-    for (String v : List.of("init-root", "sign-ca", "crl", "revoke-ca", "audit-export")) {
+    for (String v : List.of("init-root", "sign-ca", "crl", "revoke-ca", "rollover", "audit-export")) {
       local("ceremony " + v, "offline root ceremony on its own data directory, never served: custodian shares and a witness, not a grant");
     }
     calls("operator seal", "PUT /v1/sys/seal");
@@ -65,6 +65,7 @@ final class CommandRoutes {
     calls("audit consistency", "GET /v1/audit/proof/consistency");
     calls("audit public-key", "GET /v1/audit/public-key");
     calls("audit hash", "POST /v1/audit/hash");
+    calls("audit import", "POST /v1/audit/import");
     calls("principal create", "POST /v1/access/principals");
     calls("principal list", "GET /v1/access/principals");
     calls("principal show", "GET /v1/access/principals/{id}");

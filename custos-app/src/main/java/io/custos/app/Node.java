@@ -187,6 +187,8 @@ final class Node implements AutoCloseable {
           : Optional.empty();
       ApiServer server = ApiServer.start(settings, VersionInfo.CURRENT.version(), health,
           List.of(SealRoutes.module(seal, audit, gate, dev, crypto, asymmetric), AuditRoutes.module(audit, keyring, gate, dev),
+              io.custos.server.AuditImportRoutes.module(new io.custos.audit.OfflineLogImport(storage.records(), audit),
+                  audit, gate, dev),
               KeyRoutes.module(keys, audit, gate, dev), AccessRoutes.module(access, approvals, audit, gate, dev),
               ApprovalRoutes.module(approvals, audit, gate, dev),
               io.custos.server.TrustRoutes.module(trust, audit, gate, dev),

@@ -57,6 +57,7 @@ class RouteCapabilityMatrixTest {
       Map.entry("GET /v1/audit/proof/consistency", Set.of("auditor")),
       Map.entry("GET /v1/audit/public-key", ALL),
       Map.entry("POST /v1/audit/hash", Set.of("auditor")),
+      Map.entry("POST /v1/audit/import", CO),
       Map.entry("POST /v1/keys", CO),
       Map.entry("GET /v1/keys", KEY_READERS),
       Map.entry("GET /v1/keys/{name}", KEY_READERS),

@@ -25,7 +25,8 @@ public final class BuiltInRoles {
             g("kms:destroy", "keys/**"), g("kms:backup", "keys/**"), g("kms:restore", "keys/**"),
             g("kms:export", "keys/**"), g("kms:wrap", "keys/**"), g("kms:unwrap", "keys/**"),
             g("ca:create", "ca/**"), g("ca:read", "ca/**"), g("ca:revoke", "ca/**"), g("ca:profile", "ca/profiles/**"),
-            g("sys:read", "**")),
+            g("sys:read", "**"),
+            g("audit:import", "audit/offline")),
         Set.of("kms:destroy", "kms:compromise", "kms:backup", "kms:restore", "kms:export", "ca:create", "ca:profile"));
     role("operator", "Keeps the service running: health, seal status, inventories; no key use.",
         List.of(g("sys:read", "**"), g("kms:list", "**"), g("kms:read", "keys/**"), g("ca:read", "ca/**")), Set.of());

@@ -19,6 +19,7 @@ public final class Capabilities {
     m.put("operator:seal", "seal the node, wiping key material from memory");
     m.put("operator:rotate", "add a barrier key version");
     m.put("audit:read", "read, export, search and prove the audit log");
+    m.put("audit:import", "import an offline root's verified ceremony log into the audit log");
     m.put("kms:create", "create keys");
     m.put("kms:import", "import keys (bring your own key)");
     m.put("kms:list", "list every key in the inventory");

@@ -198,6 +198,11 @@ public final class AuditLog implements AutoCloseable {
     this.signer = null;
   }
 
+  /** The checkpoint key name (the signed-note signer) this log checks and signs with. */
+  public String keyName() {
+    return keyName;
+  }
+
   public boolean canSign() {
     return signer != null;
   }

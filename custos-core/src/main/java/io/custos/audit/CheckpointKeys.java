@@ -132,6 +132,11 @@ public final class CheckpointKeys {
     }
   }
 
+  /** The raw 32 bytes of an Ed25519 SubjectPublicKeyInfo (DER). */
+  public static byte[] rawFromSpki(byte[] der) {
+    return fromSpki(der);
+  }
+
   private static byte[] toSpki(byte[] raw) {
     byte[] spki = Arrays.copyOf(SPKI_PREFIX, SPKI_PREFIX.length + PUBLIC_KEY_BYTES);
     System.arraycopy(raw, 0, spki, SPKI_PREFIX.length, PUBLIC_KEY_BYTES);

@@ -152,7 +152,14 @@ public final class PracticeStatement {
     d.h(3, "5.4 Audit logging procedures");
     d.p("Every operation — issuance, refusal, revocation, CA creation, ceremony, expiry notice — is an event in a "
         + "hash-chained, append-only audit log (Merkle tree) with signed checkpoints; events are exported to central "
-        + "logging where configured.");
+        + "logging where configured. The offline root's ceremony log is imported into the online log "
+        + "(`custos audit import`), verified in full against the offline log's pinned checkpoint key, so central logging "
+        + "sees every ceremony.");
+    d.h(3, "5.6 Key changeover");
+    d.p("The root key is changed in a ceremony (`custos ceremony rollover`, RFC 4210 section 4.4): a new root key and "
+        + "self-signed certificate, link certificates OldWithNew and NewWithOld so relying parties trusting either root "
+        + "validate both hierarchies, and a new custodian split. The old root key is kept only to sign the final CRLs of "
+        + "what it certified, or destroyed at once.");
 
     d.h(2, "6 Technical security controls");
     d.list(List.of(

@@ -89,6 +89,7 @@ public final class RouteCapabilities {
     cap("GET /v1/audit/proof/consistency", "audit:read", "audit/log");
     pub("GET /v1/audit/public-key", "the checkpoint verification key is public");
     cap("POST /v1/audit/hash", "audit:read", "audit/hmac");
+    cap("POST /v1/audit/import", "audit:import", "audit/offline");
     // keys
     String owner = "the key's owner needs no grant for its own key (SS-002 11.3.10)";
     cap("POST /v1/keys", "kms:create", "keys/{name}");
