@@ -291,6 +291,15 @@ public final class OcspResponder {
     return done;
   }
 
+  /** Forgets every kept answer and responder (the node is sealing): nothing is answered until unsealed. */
+  public void wipe() {
+    synchronized (delegates) {
+      delegates.clear();
+      known.clear();
+      unknown.clear();
+    }
+  }
+
   /** How many answers are kept: for known serials and for unknown ones. */
   public long[] cached() {
     return new long[] {known.size(), unknown.size()};
@@ -404,6 +413,10 @@ public final class OcspResponder {
 
     synchronized Cached remove(String k) {
       return map.remove(k);
+    }
+
+    synchronized void clear() {
+      map.clear();
     }
 
     synchronized int size() {

@@ -73,8 +73,7 @@ public final class OcspRoutes implements RouteModule {
     }
     // Bounded by the server's request-size limit before it is read; beyond 64 KiB it is malformed.
     byte[] body = ctx.bodyAsBytes();
-    OcspResponder.Answer a = responder.respond(ctx.pathParam("ca"), body);
-    answer(ctx, "POST", a, false);
+    answer(ctx, "POST", respond(ctx.pathParam("ca"), body), false);
   }
 
   private void get(Context ctx) {
@@ -89,7 +88,7 @@ public final class OcspRoutes implements RouteModule {
       a = new OcspResponder.Answer(Ocsp.ErrorStatus.MALFORMED_REQUEST.der(), 1, Optional.empty(), Optional.empty(),
           Optional.empty(), false, Optional.of("the path does not carry a base64-encoded request"));
     } else {
-      a = responder.respond(ca, der.get());
+      a = respond(ca, der.get());
     }
     if (a.cacheable() && a.etag().isPresent() && a.etag().get().equals(ctx.header("If-None-Match"))) {
       cacheHeaders(ctx, a);
@@ -98,6 +97,17 @@ public final class OcspRoutes implements RouteModule {
       return;
     }
     answer(ctx, "GET", a, true);
+  }
+
+  /** The responder's answer; a sealed node (or a store away) answers the unsigned tryLater. */
+  private OcspResponder.Answer respond(String ca, byte[] der) {
+    try {
+      return responder.respond(ca, der);
+    } catch (io.custos.failure.CustosException e) {
+      return new OcspResponder.Answer(Ocsp.ErrorStatus.TRY_LATER.der(), Ocsp.ErrorStatus.TRY_LATER.code(),
+          Optional.empty(), Optional.empty(), Optional.empty(), false, Optional.of("the responder is unavailable: "
+              + e.getMessage()));
+    }
   }
 
   private void answer(Context ctx, String method, OcspResponder.Answer a, boolean cacheable) {

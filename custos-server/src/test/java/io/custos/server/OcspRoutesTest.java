@@ -87,6 +87,8 @@ class OcspRoutesTest {
     barrier.close();
   }
 
+  private String leafSerial;
+
   private String issue() throws Exception {
     Path key = dir.resolve("leaf.key");
     Path csr = dir.resolve("leaf.csr");
@@ -96,7 +98,50 @@ class OcspRoutesTest {
         "-addext", "subjectAltName=DNS:shop.example.com").redirectErrorStream(true).start();
     p.getInputStream().readAllBytes();
     assertThat(p.waitFor()).isZero();
-    return ca.issue(root, "issuing", "tls-server", Files.readAllBytes(csr), "web", Optional.empty()).serial();
+    CertificateAuthority.Issued issued = ca.issue(root, "issuing", "tls-server", Files.readAllBytes(csr), "web",
+        Optional.empty());
+    Files.writeString(dir.resolve("leaf.pem"), io.custos.x509.Certificates.pem("CERTIFICATE", issued.certificate()));
+    return issued.serial();
+  }
+
+  private String openssl(String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    return out;
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — openssl ocsp: good, then revoked with its reason after a revocation; the signature verifies;"
+      + " the GET form too")
+  void opensslInterop() throws Exception {
+    String serial = issue();
+    List<byte[]> chain = ca.chain("issuing");
+    Files.writeString(dir.resolve("issuing.pem"), io.custos.x509.Certificates.pem("CERTIFICATE", chain.get(0)));
+    Files.writeString(dir.resolve("root.pem"), io.custos.x509.Certificates.pem("CERTIFICATE", chain.get(1)));
+    String url = node.uri("/v1/ocsp/issuing").toString();
+    String[] ask = {"ocsp", "-issuer", dir.resolve("issuing.pem").toString(), "-cert", dir.resolve("leaf.pem").toString(),
+        "-url", url, "-CAfile", dir.resolve("root.pem").toString()};
+    String good = openssl(ask);
+    assertThat(good).contains("Response verify OK").contains("leaf.pem: good").contains("Next Update:");
+
+    ca.revoke(root, serial, "keyCompromise");
+    String revoked = openssl(ask);
+    assertThat(revoked).contains("Response verify OK").contains("leaf.pem: revoked").contains("Reason: keyCompromise");
+
+    // GET (RFC 6960 Appendix A): the request openssl writes, base64- and URL-encoded into the path.
+    Path req = dir.resolve("req.der");
+    openssl("ocsp", "-issuer", dir.resolve("issuing.pem").toString(), "-cert", dir.resolve("leaf.pem").toString(),
+        "-no_nonce", "-reqout", req.toString());
+    HttpResponse<byte[]> r = get(URLEncoder.encode(Base64.getEncoder().encodeToString(Files.readAllBytes(req)),
+        StandardCharsets.US_ASCII));
+    Path resp = dir.resolve("resp.der");
+    Files.write(resp, r.body());
+    String viaGet = openssl("ocsp", "-respin", resp.toString(), "-issuer", dir.resolve("issuing.pem").toString(),
+        "-cert", dir.resolve("leaf.pem").toString(), "-CAfile", dir.resolve("root.pem").toString());
+    assertThat(viaGet).contains("Response verify OK").contains("leaf.pem: revoked");
   }
 
   private HttpResponse<byte[]> post(byte[] body, String type) throws Exception {
