@@ -49,6 +49,7 @@ import java.util.function.Supplier;
  */
 public final class OcspResponder {
   public static final String TYPE = "ca.ocsp-responder";
+  private static final System.Logger LOG = System.getLogger(OcspResponder.class.getName());
   private static final AuditEvent.Principal SYSTEM = new AuditEvent.Principal("custos", "system");
 
   /**
@@ -124,6 +125,7 @@ public final class OcspResponder {
   private final Lru unknown;
   private final Budget signBudget;
   private final Budget nonceBudget;
+  private final Object[] stripes = new Object[64];
 
   public OcspResponder(CertificateAuthority authority, KeyManager keys, CertificateRecords certificates,
       RecordStore records, Supplier<Barrier> barrier, Consumer<AuditDraft> audit, Clock clock, Settings settings) {
@@ -139,6 +141,7 @@ public final class OcspResponder {
     this.unknown = new Lru(Math.max(10, settings.cacheEntries() / 10));
     this.signBudget = new Budget(settings.signsPerSecond(), clock);
     this.nonceBudget = new Budget(settings.nonceSignsPerSecond(), clock);
+    java.util.Arrays.setAll(stripes, i -> new Object());
     authority.onRevocation(this::revoked);
   }
 
@@ -200,17 +203,24 @@ public final class OcspResponder {
         Optional.empty());
   }
 
+  /**
+   * Reads the status, signs and keeps, under a lock striped by serial: a refresh that read the
+   * status before a revocation cannot put its stale answer after the revocation's.
+   */
   private Cached signAndKeep(Delegate delegate, Ocsp.CertId id, Instant now) {
-    Ocsp.Single single = single(delegate, id, now);
-    byte[] der = Ocsp.sign(delegate.signer(), List.of(single), now, Optional.empty());
-    Cached c = new Cached(der, single.thisUpdate(), single.nextUpdate(), etag(der), delegate.ca(), id);
     String key = delegate.ca() + "/" + id.cacheKey();
-    if (single.status() instanceof Ocsp.Status.Unknown) {
-      unknown.put(key, c);
-    } else {
-      known.put(key, c);
+    synchronized (stripes[Math.floorMod(id.serial().hashCode(), stripes.length)]) {
+      Ocsp.Single single = single(delegate, id, now);
+      byte[] der = Ocsp.sign(delegate.signer(), List.of(single), now, Optional.empty());
+      Cached c = new Cached(der, single.thisUpdate(), single.nextUpdate(), etag(der), delegate.ca(), id);
+      if (single.status() instanceof Ocsp.Status.Unknown) {
+        unknown.put(key, c);
+      } else {
+        unknown.remove(key);
+        known.put(key, c);
+      }
+      return c;
     }
-    return c;
   }
 
   private Ocsp.Single single(Delegate delegate, Ocsp.CertId id, Instant now) {
@@ -243,16 +253,24 @@ public final class OcspResponder {
     if (!r.changed()) {
       return;
     }
-    Optional<Delegate> d = delegate(r.ca());
-    BigInteger serial = new BigInteger(r.serial(), 16);
+    // Kept answers are dropped first: whatever happens next, the next request reads the new status.
     List<String> hashes = new ArrayList<>();
     for (String h : List.of("SHA-1", "SHA-256", "SHA-384", "SHA-512")) {
       if (known.remove(r.ca() + "/" + h + ":" + r.serial()) != null || h.equals("SHA-1")) {
         hashes.add(h);
       }
     }
-    d.ifPresent(delegate -> hashes.forEach(h -> signAndKeep(delegate, delegate.issuer().certId(h, serial),
-        clock.instant())));
+    Delegate delegate = delegates.get(r.ca());
+    if (delegate == null) {
+      return; // no responder in memory: nothing was kept, the first request signs the new status
+    }
+    BigInteger serial = new BigInteger(r.serial(), 16);
+    try {
+      hashes.forEach(h -> signAndKeep(delegate, delegate.issuer().certId(h, serial), clock.instant()));
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "OCSP answer for " + r.serial() + " not re-signed at once ("
+          + e.getMessage() + "); it is signed on its next request");
+    }
   }
 
   /**
