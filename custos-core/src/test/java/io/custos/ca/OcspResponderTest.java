@@ -338,6 +338,39 @@ class OcspResponderTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.1.6 — a post-quantum issuing CA answers through an ML-DSA responder, verifiable with the JDK")
+  void postQuantumResponder() throws Exception {
+    ca.create(officer, "pq", CaLevel.SUBORDINATE, "ml-dsa-65", "CN=Test PQ Issuing,O=Example Ltd,C=GB");
+    ca.signSubordinate(officer, "root", "pq", Duration.ofDays(365));
+    OcspResponder r = responder(OcspResponder.Settings.defaults());
+    Ocsp.IssuerHashes pq = Ocsp.IssuerHashes.of(ca.chain("pq").getFirst());
+    byte[] der = r.respond("pq", ask(pq.certId("SHA-256", BigInteger.TEN))).der();
+    assertThat(Ocsp.certStatus(der)).isEqualTo("unknown");
+    X509Certificate responder = x509(Ocsp.responseCertificates(der).getFirst());
+    assertThat(responder.getPublicKey().getAlgorithm()).startsWith("ML-DSA");
+    responder.verify(x509(ca.chain("pq").getFirst()).getPublicKey());
+    byte[][] signed = Ocsp.signedPart(der);
+    Signature s = Signature.getInstance("ML-DSA");
+    s.initVerify(responder.getPublicKey());
+    s.update(signed[0]);
+    assertThat(s.verify(signed[1])).isTrue();
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — sealing forgets every kept answer; after unsealing the stored responder answers again")
+  void wipeOnSeal() throws Exception {
+    String serial = issue("issuing");
+    OcspResponder r = responder(OcspResponder.Settings.defaults());
+    r.respond("issuing", ask(id(serial)));
+    byte[] cert = r.responderCertificate("issuing").orElseThrow();
+    r.wipe();
+    assertThat(r.cached()).containsExactly(0, 0);
+    assertThat(Ocsp.certStatus(r.respond("issuing", ask(id(serial))).der())).isEqualTo("good");
+    assertThat(r.responderCertificate("issuing")).hasValue(cert);
+    assertThat(audited).extracting(AuditDraft::action).containsExactly("ocsp.responder.issue");
+  }
+
+  @Test
   @DisplayName("SS-002 11.4.1 — the responder key is a CA-attribute key: it cannot be used through the ordinary key API")
   void responderKeyProtected() throws Exception {
     OcspResponder r = responder(OcspResponder.Settings.defaults());
