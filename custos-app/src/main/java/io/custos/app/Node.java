@@ -157,6 +157,18 @@ final class Node implements AutoCloseable {
       opened.add(maintenance::shutdownNow);
       maintenance.scheduleWithFixedDelay(() -> maintainKeys(keys, seal, audit), 1, 60, TimeUnit.SECONDS);
       Metrics metrics = metrics(audit, monitor, central, clock);
+      // OCSP (RFC 6960, SS-002 11.6.1): delegated responders, answers kept and re-signed ahead of nextUpdate.
+      io.custos.ca.OcspResponder ocsp = new io.custos.ca.OcspResponder(authority, keys, storage.certificates(),
+          storage.records(), seal::barrier, audit::record, java.time.Clock.systemUTC(), config.caOcsp());
+      seal.registerSealedType(io.custos.ca.OcspResponder.TYPE);
+      seal.onSeal(ocsp::wipe);
+      long ocspEvery = Math.max(5, Math.min(60, config.caOcsp().responseValidity().toSeconds() / 4));
+      maintenance.scheduleWithFixedDelay(() -> refreshOcsp(ocsp, seal), 3, ocspEvery, TimeUnit.SECONDS);
+      metrics.gauge("custos_ocsp_cached_responses", "Signed OCSP answers kept, for known and unknown serials",
+          List.of("serials"), () -> {
+            long[] n = ocsp.cached();
+            return Map.of(List.of("known"), (double) n[0], List.of("unknown"), (double) n[1]);
+          });
       // Certificate expiry alerts (SS-002 11.5.2), every 10 minutes while unsealed.
       io.custos.ca.ExpiryWatch expiry = new io.custos.ca.ExpiryWatch(storage.certificates(), storage.records(),
           audit::record, config.caExpiryWebhook().<io.custos.ca.ExpiryWatch.AlertSink>map(WebhookAlertSink::new)
@@ -193,7 +205,8 @@ final class Node implements AutoCloseable {
               ApprovalRoutes.module(approvals, audit, gate, dev),
               io.custos.server.TrustRoutes.module(trust, audit, gate, dev),
               io.custos.server.TotpRoutes.module(secondFactors, audit, gate, dev),
-              io.custos.server.CaRoutes.module(authority, storage.certificates(), audit, gate, dev)),
+              io.custos.server.CaRoutes.module(authority, storage.certificates(), audit, gate, dev),
+              io.custos.server.OcspRoutes.module(ocsp, metrics)),
           metrics, new io.custos.trust.ClientCertificates(access, trust));
       Node node = new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
       node.devCa = devCa;
@@ -264,6 +277,18 @@ final class Node implements AutoCloseable {
     } catch (RuntimeException e) {
       // Sealed meanwhile, or the store is away: the next run tries again.
       org.slf4j.LoggerFactory.getLogger(Node.class).warn("key maintenance did not run: {}", e.getMessage());
+    }
+  }
+
+  /** Scheduled OCSP work while unsealed: responders made and rotated, kept answers re-signed. */
+  private static void refreshOcsp(io.custos.ca.OcspResponder ocsp, Seal seal) {
+    if (seal.state() != SystemState.UNSEALED) {
+      return;
+    }
+    try {
+      ocsp.refresh();
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(Node.class).warn("OCSP refresh did not run: {}", e.getMessage());
     }
   }
 

@@ -115,6 +115,8 @@ class RouteCapabilityMatrixTest {
       Map.entry("POST /v1/ca/{name}/activate", CO),
       Map.entry("GET /v1/ca/{name}/chain", ALL),
       Map.entry("GET /v1/ca/{name}/cert", ALL),
+      Map.entry("POST /v1/ocsp/{ca}", ALL),
+      Map.entry("GET /v1/ocsp/{ca}/<request>", ALL),
       Map.entry("POST /v1/ca/{name}/issue", NONE),
       Map.entry("GET /v1/certs", CA_READERS),
       Map.entry("GET /v1/certs/{serial}", CA_READERS),

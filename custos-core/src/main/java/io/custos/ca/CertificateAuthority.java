@@ -629,6 +629,35 @@ public final class CertificateAuthority {
     }
   }
 
+  // ---------------------------------------------------------------- OCSP responder
+
+  /** An active CA's state, for the OCSP responder; empty if there is no such CA. */
+  Optional<CaState> lookup(String name) {
+    return NAME.matcher(name).matches() ? find(name) : Optional.empty();
+  }
+
+  /**
+   * Issues the delegated OCSP responder certificate of an issuing CA (RFC 6960 4.2.2.2) from the
+   * {@code ocsp-signing} profile: EKU OCSPSigning, id-pkix-ocsp-nocheck, never past the CA's own
+   * notAfter. A system operation of the responder, which audits it; the key is a managed,
+   * never-exported key the responder created.
+   */
+  byte[] issueOcspResponder(String caName, byte[] spki, Duration validity) {
+    CaState ca = active(caName);
+    Profile profile = profiles.get("ocsp-signing");
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    Instant caEnd = x509(ca.certificate().orElseThrow()).getNotAfter().toInstant();
+    Instant notAfter = now.plus(validity.compareTo(profile.maxLifetime()) > 0 ? profile.maxLifetime() : validity);
+    if (notAfter.isAfter(caEnd)) {
+      notAfter = caEnd;
+    }
+    byte[] subject = Certificates.name("CN=OCSP responder of " + caName + ",O=Custos");
+    return Certificates.issue(new Certificates.Template(serial(), subject, spki, now.minus(Duration.ofMinutes(5)),
+        notAfter, CaLevel.END_ENTITY, Optional.empty(), profile.keyUsage(), profile.extendedKeyUsage(), List.of(),
+        List.of(), List.of(), List.of(), profile.policyOids(), Optional.empty(), Optional.empty(),
+        Optional.of(certUrl(caName)), profile.ocspNoCheck()), issuer(ca));
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private Certificates.Issuer issuer(CaState ca) {

@@ -28,7 +28,8 @@ final class OpenApiDocument {
     Map<String, Object> paths = new TreeMap<>();
     for (ApiRoute r : routes) {
       @SuppressWarnings("unchecked")
-      Map<String, Object> item = (Map<String, Object>) paths.computeIfAbsent(r.path(), p -> new LinkedHashMap<>());
+      Map<String, Object> item = (Map<String, Object>) paths.computeIfAbsent(openApiPath(r.path()),
+          p -> new LinkedHashMap<>());
       item.put(r.method().toLowerCase(Locale.ROOT), operation(r));
     }
     doc.put("paths", paths);
@@ -38,13 +39,18 @@ final class OpenApiDocument {
     return doc;
   }
 
+  /** Javalin's {@code <name>} (a parameter that may hold slashes) is an ordinary {@code {name}} in OpenAPI. */
+  static String openApiPath(String javalinPath) {
+    return javalinPath.replaceAll("<([^>/]+)>", "{$1}");
+  }
+
   private static Map<String, Object> operation(ApiRoute r) {
     Map<String, Object> op = new LinkedHashMap<>();
     op.put("operationId", r.operationId());
     op.put("summary", r.summary());
     op.put("tags", List.of(r.tag()));
     List<Map<String, Object>> params = new ArrayList<>();
-    Matcher m = PATH_PARAM.matcher(r.path());
+    Matcher m = PATH_PARAM.matcher(openApiPath(r.path()));
     while (m.find()) {
       params.add(Map.of("name", m.group(1), "in", "path", "required", true, "schema", Map.of("type", "string")));
     }

@@ -26,7 +26,9 @@ import java.util.Optional;
  *       template and action name only, never key names, principals, tokens or resources;
  *   <li>{@code GET /v1/ca/{name}/chain}, {@code GET /v1/ca/{name}/cert}: a CA's certificates are
  *       public by nature — anyone must be able to build a trust store, and the cert URL is the
- *       AIA caIssuers address written into every issued certificate.
+ *       AIA caIssuers address written into every issued certificate;
+ *   <li>{@code POST /v1/ocsp/{ca}}, {@code GET /v1/ocsp/{ca}/<request>}: the OCSP responder at the
+ *       AIA OCSP address; certificate status is public by nature and relying parties have no token.
  * </ul>
  */
 public final class RouteCapabilities {
@@ -152,6 +154,8 @@ public final class RouteCapabilities {
     cap("POST /v1/ca/{name}/activate", "ca:create", "ca/{name}");
     pub("GET /v1/ca/{name}/chain", "a CA's chain is public: anyone may build a trust store from it");
     pub("GET /v1/ca/{name}/cert", "the AIA caIssuers URL written into issued certificates");
+    pub("POST /v1/ocsp/{ca}", "the AIA OCSP URL: relying parties ask without credentials (RFC 6960)");
+    pub("GET /v1/ocsp/{ca}/<request>", "the AIA OCSP URL, GET form (RFC 6960 Appendix A)");
     cap("POST /v1/ca/{name}/issue", "ca:issue", "ca/{name}/profiles/{profile}", List.of(),
         "decided by the CA with the requested names as the grant's name constraints");
     cap("GET /v1/certs", "ca:read", "ca/*", List.of(), "with ?ca=NAME checked on ca/NAME");

@@ -64,7 +64,11 @@ public final class ConfigLoader {
       "ca.base_url", "CUSTOS_CA_BASE_URL",
       "ca.expiry_horizons", "CUSTOS_CA_EXPIRY_HORIZONS",
       "ca.expiry_webhook", "CUSTOS_CA_EXPIRY_WEBHOOK",
-      "ca.profiles", "CUSTOS_CA_PROFILES");
+      "ca.profiles", "CUSTOS_CA_PROFILES",
+      "ca.ocsp.validity", "CUSTOS_CA_OCSP_VALIDITY",
+      "ca.ocsp.responder_validity", "CUSTOS_CA_OCSP_RESPONDER_VALIDITY",
+      "ca.ocsp.nonce", "CUSTOS_CA_OCSP_NONCE",
+      "ca.ocsp.cache_entries", "CUSTOS_CA_OCSP_CACHE_ENTRIES");
   private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms", "access", "ca");
   private static final Set<String> PROVIDERS = Set.of("auto", "accp", "jdk");
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
@@ -123,7 +127,7 @@ public final class ConfigLoader {
       Map.Entry<String, JsonNode> e = it.next();
       String key = prefix + e.getKey();
       JsonNode v = e.getValue();
-      if (prefix.isEmpty() && SECTIONS.contains(key)) {
+      if ((prefix.isEmpty() && SECTIONS.contains(key)) || key.equals("ca.ocsp")) {
         if (!v.isObject()) {
           throw new ConfigException(source, key, "must be a mapping with keys such as " + key + "."
               + firstKeyOf(key));
@@ -297,7 +301,7 @@ public final class ConfigLoader {
     return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
         auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals(), limits, allowTls12,
         get("ca.base_url").map(v -> v.text().trim()).filter(t -> !t.isEmpty()), expiryHorizons(), expiryWebhook(),
-        caProfiles());
+        caProfiles(), ocsp());
   }
 
   /**
@@ -352,6 +356,42 @@ public final class ConfigLoader {
       }
       return out;
     }).orElse(java.util.List.of());
+  }
+
+  /** {@code ca.ocsp.*}: the OCSP responder (validity 1m–7d, responder 4× that up to 90d, nonce, cache entries). */
+  private io.custos.ca.OcspResponder.Settings ocsp() {
+    io.custos.ca.OcspResponder.Settings d = io.custos.ca.OcspResponder.Settings.defaults();
+    Duration validity = get("ca.ocsp.validity").map(v -> caDuration(v, "ca.ocsp.validity")).orElse(d.responseValidity());
+    Duration responder = get("ca.ocsp.responder_validity").map(v -> caDuration(v, "ca.ocsp.responder_validity"))
+        .orElse(d.responderValidity());
+    boolean nonce = get("ca.ocsp.nonce").map(v -> switch (v.text().trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "yes", "on" -> true;
+      case "false", "no", "off" -> false;
+      default -> throw new ConfigException(v.source(), "ca.ocsp.nonce", "must be true or false; got '" + v.text() + "'");
+    }).orElse(d.nonce());
+    int entries = get("ca.ocsp.cache_entries").map(v -> {
+      try {
+        return Integer.parseInt(v.text().trim());
+      } catch (NumberFormatException e) {
+        throw new ConfigException(v.source(), "ca.ocsp.cache_entries", "must be a whole number; got '" + v.text() + "'");
+      }
+    }).orElse(d.cacheEntries());
+    try {
+      return new io.custos.ca.OcspResponder.Settings(validity, responder, d.responderAlgorithm(), nonce, entries,
+          d.maxCertIds(), d.signsPerSecond(), d.nonceSignsPerSecond());
+    } catch (io.custos.failure.InvalidInputException e) {
+      Value v = get("ca.ocsp.validity").or(() -> get("ca.ocsp.responder_validity"))
+          .or(() -> get("ca.ocsp.cache_entries")).orElseThrow();
+      throw new ConfigException(v.source(), "ca.ocsp", e.getMessage());
+    }
+  }
+
+  private static Duration caDuration(Value v, String key) {
+    try {
+      return io.custos.kms.Cryptoperiod.parseDuration(v.text(), key);
+    } catch (io.custos.failure.InvalidInputException e) {
+      throw new ConfigException(v.source(), key, e.getMessage());
+    }
   }
 
   /** {@code ca.expiry_horizons}: {@code 30d,7d,1d} (days, hours or minutes). */

@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param caExpiryWebhook where expiry alerts are also POSTed as JSON, if anywhere
  * @param caProfiles {@code ca.profiles}: custom certificate profiles, checked at load (SS-002 11.1.6, 11.1.8);
  *     read-only at run time
+ * @param caOcsp {@code ca.ocsp.*}: response validity, responder certificate lifetime, nonces, cache size
  */
 public record CustosConfig(
     Path dataDir,
@@ -45,7 +46,8 @@ public record CustosConfig(
     Optional<String> caBaseUrl,
     java.util.List<Duration> caExpiryHorizons,
     Optional<java.net.URI> caExpiryWebhook,
-    java.util.List<io.custos.x509.Profile> caProfiles) {
+    java.util.List<io.custos.x509.Profile> caProfiles,
+    io.custos.ca.OcspResponder.Settings caOcsp) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -74,6 +76,7 @@ public record CustosConfig(
     caExpiryHorizons = java.util.List.copyOf(caExpiryHorizons);
     Objects.requireNonNull(caExpiryWebhook, "caExpiryWebhook");
     caProfiles = java.util.List.copyOf(caProfiles);
+    Objects.requireNonNull(caOcsp, "caOcsp");
   }
 
   /**
@@ -102,7 +105,8 @@ public record CustosConfig(
     this(dataDir, listen, tlsCert, tlsKey, storage, logFormat, logLevel, maxRequestBytes, idleTimeout, auditFile,
         auditSyslog, auditSyslogCa, auditCheckpointEvery, auditCheckpointInterval, monitor, kmsProvider,
         kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults(), false,
-        Optional.empty(), io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS, Optional.empty(), java.util.List.of());
+        Optional.empty(), io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS, Optional.empty(), java.util.List.of(),
+        io.custos.ca.OcspResponder.Settings.defaults());
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

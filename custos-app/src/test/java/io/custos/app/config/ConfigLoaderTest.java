@@ -184,6 +184,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.6.1 — ca.ocsp: response validity (1h), responder lifetime (30d), nonces off, cache size")
+  void ocspSettings() throws Exception {
+    CustosConfig defaults = new ConfigLoader().load();
+    assertThat(defaults.caOcsp()).isEqualTo(io.custos.ca.OcspResponder.Settings.defaults());
+    assertThat(defaults.caOcsp().nonce()).isFalse();
+    CustosConfig c = new ConfigLoader().file(yaml("ca:\n  ocsp:\n    validity: 2h\n    responder_validity: 14d\n"
+        + "    nonce: true\n    cache_entries: 5000\n")).load();
+    assertThat(c.caOcsp().responseValidity()).isEqualTo(java.time.Duration.ofHours(2));
+    assertThat(c.caOcsp().responderValidity()).isEqualTo(java.time.Duration.ofDays(14));
+    assertThat(c.caOcsp().nonce()).isTrue();
+    assertThat(c.caOcsp().cacheEntries()).isEqualTo(5000);
+    assertThat(new ConfigLoader().environment(Map.of("CUSTOS_CA_OCSP_NONCE", "on")).load().caOcsp().nonce()).isTrue();
+    Path tooLong = yaml("ca:\n  ocsp:\n    responder_validity: 120d\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(tooLong).load()).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("at most 90 days");
+    Path unknownKey = yaml("ca:\n  ocsp:\n    nonces: true\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(unknownKey).load()).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'ca.ocsp.nonces'");
+  }
+
+  @Test
   @DisplayName("file < environment < flags")
   void precedence() throws Exception {
     Path f = yaml("""

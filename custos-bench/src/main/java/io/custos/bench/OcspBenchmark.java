@@ -1,0 +1,252 @@
+package io.custos.bench;
+
+import io.custos.access.AccessGate;
+import io.custos.access.Caller;
+import io.custos.audit.AuditDraft;
+import io.custos.barrier.Barrier;
+import io.custos.barrier.BarrierKeyring;
+import io.custos.ca.CertificateAuthority;
+import io.custos.ca.OcspResponder;
+import io.custos.crypto.AsymmetricProvider;
+import io.custos.crypto.AsymmetricProviders;
+import io.custos.crypto.CryptoModule;
+import io.custos.crypto.FipsCryptoModule;
+import io.custos.crypto.SignatureVerifier;
+import io.custos.kms.AlgorithmPolicy;
+import io.custos.kms.KeyManager;
+import io.custos.server.ApiRoute;
+import io.custos.server.ApiServer;
+import io.custos.server.Metrics;
+import io.custos.server.OcspRoutes;
+import io.custos.server.RateLimits;
+import io.custos.server.RouteModule;
+import io.custos.server.ServerSettings;
+import io.custos.store.CertificateRecords;
+import io.custos.store.StorageUrl;
+import io.custos.store.jdbc.JdbcStorage;
+import io.custos.system.ProductVersion;
+import io.custos.system.SystemHealth;
+import io.custos.system.SystemState;
+import io.custos.x509.CaLevel;
+import io.custos.x509.Ocsp;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * OCSP answers per second over HTTP from kept (pre-signed) responses (SS-002 11.6.1: a flood of
+ * requests costs no signing), next to the baseline of the same run: an empty handler on the same
+ * server stack (Jetty, Javalin, request ids, rate-limit check, request log and metrics) answering a
+ * GET with a few bytes. Goal: ≥ 20,000 answers/s on two cores.
+ *
+ * <p>One P-256 issuing CA in a real SQLite store with {@code custos.bench.ocsp.serials} (default
+ * 10,000) certificates in its inventory; every serial is asked for once before measuring, so the
+ * measured requests are all cache hits, rotating over every serial. 32 keep-alive HTTP/1.1
+ * clients share the machine with the server, so the figures include the clients' cost. Rate
+ * limits are off (every client is on 127.0.0.1). Also measured in process: the responder's
+ * {@code respond} on a kept answer (parsing and the CertID check) and a fresh signature (a miss).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 10)
+@Measurement(iterations = 3, time = 10)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
+public class OcspBenchmark {
+  static final int SERIALS = Integer.getInteger("custos.bench.ocsp.serials", 10_000);
+  private static final Caller CALLER = new Caller("bench", "token", "127.0.0.1", "bench");
+  private Path dir;
+  private JdbcStorage storage;
+  private Barrier barrier;
+  private KeyManager keys;
+  private OcspResponder responder;
+  private OcspResponder signingEveryTime;
+  private ApiServer server;
+  private HttpClient http;
+  private HttpRequest empty;
+  private HttpRequest[] gets;
+  private HttpRequest[] posts;
+  private byte[][] requests;
+  private final AtomicInteger next = new AtomicInteger();
+
+  @Setup(Level.Trial)
+  public void open() throws Exception {
+    CryptoModule module = FipsCryptoModule.start();
+    AsymmetricProvider provider = AsymmetricProviders.select("auto");
+    System.out.println("provider: " + provider.name());
+    dir = Files.createTempDirectory("custos-bench-ocsp-");
+    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "bench", InstantSource.system());
+    barrier = new Barrier(BarrierKeyring.create(module));
+    keys = new KeyManager(storage.records(), () -> barrier, module, provider, AlgorithmPolicy.defaults(),
+        AccessGate.devMode(), Clock.systemUTC());
+    CertificateAuthority ca = new CertificateAuthority(storage.records(), () -> barrier, keys, storage.certificates(),
+        AccessGate.devMode(), SignatureVerifier.of(provider), module.drbg(), Clock.systemUTC(),
+        id -> Optional.of(new CertificateAuthority.Owner(id, "Bench service", "bench@example.com")),
+        "http://127.0.0.1", List.of());
+    ca.createDevRoot(CALLER, "root", "ecdsa-p384", "CN=Bench Root,O=Example Ltd,C=GB", Duration.ofDays(3650));
+    ca.create(CALLER, "issuing", CaLevel.SUBORDINATE, "ecdsa-p256", "CN=Bench Issuing,O=Example Ltd,C=GB");
+    ca.signSubordinate(CALLER, "root", "issuing", Duration.ofDays(365 * 3));
+
+    // The inventory: what the responder reads a status from (the certificates themselves are not needed).
+    Random random = new Random(42);
+    List<CertificateRecords.CertificateRow> rows = new ArrayList<>();
+    Instant now = Instant.now();
+    Ocsp.IssuerHashes issuer = Ocsp.IssuerHashes.of(ca.chain("issuing").getFirst());
+    requests = new byte[SERIALS][];
+    for (int i = 0; i < SERIALS; i++) {
+      byte[] spkiHash = new byte[32];
+      random.nextBytes(spkiHash);
+      BigInteger serial = new BigInteger(127, random).setBit(126);
+      rows.add(new CertificateRecords.CertificateRow(serial.toString(16), "issuing", "bench", "Bench", "bench@example.com",
+          "tls-server", "CN=host" + i, List.of("dns:host" + i + ".example.com"), spkiHash, now, now.plus(Duration.ofDays(90)),
+          now, i % 10 == 0 ? "revoked" : "good", i % 10 == 0 ? Optional.of(now) : Optional.empty(),
+          i % 10 == 0 ? Optional.of("superseded") : Optional.empty(), new byte[] {0x30, 0}));
+      requests[i] = Ocsp.request(List.of(issuer.certId("SHA-1", serial)), Optional.empty());
+    }
+    storage.certificates().addAll(rows);
+
+    List<AuditDraft> audited = new java.util.concurrent.CopyOnWriteArrayList<>();
+    OcspResponder.Settings d = OcspResponder.Settings.defaults();
+    responder = new OcspResponder(ca, keys, storage.certificates(), storage.records(), () -> barrier, audited::add,
+        Clock.systemUTC(), new OcspResponder.Settings(d.responseValidity(), d.responderValidity(), d.responderAlgorithm(),
+            false, Math.max(SERIALS, 10), 8, 1_000_000, 1_000_000));
+    // A second responder whose every request misses (a cache of 10 and distinct serials): the signing cost.
+    signingEveryTime = new OcspResponder(ca, keys, storage.certificates(), storage.records(), () -> barrier,
+        audited::add, Clock.systemUTC(), new OcspResponder.Settings(d.responseValidity(), d.responderValidity(),
+            d.responderAlgorithm(), false, 10, 8, 1_000_000, 1_000_000));
+    long start = System.nanoTime();
+    for (byte[] r : requests) {
+      if (responder.respond("issuing", r).status() != 0) {
+        throw new IllegalStateException("the responder refused a bench request");
+      }
+    }
+    System.out.printf("%,d answers signed and kept in %.1f s%n", SERIALS, (System.nanoTime() - start) / 1e9);
+
+    RouteModule emptyModule = r -> r.add(new ApiRoute("GET", "/v1/bench/empty", "benchEmpty", "An empty handler",
+        "bench", Map.of(200, "ok"), Map.of(), Optional.empty()), ctx -> ctx.result("ok"));
+    ServerSettings settings = new ServerSettings("127.0.0.1", 0, Optional.empty(), true, 1024 * 1024,
+        Duration.ofSeconds(30), ServerSettings.DEFAULT_STOP_TIMEOUT, RateLimits.defaults()
+            .withPerAddress(RateLimits.Rate.OFF).withPerPrincipal(RateLimits.Rate.OFF));
+    SystemHealth health = new SystemHealth(new ProductVersion("bench", "bench"), storage, () -> SystemState.UNSEALED,
+        InstantSource.system(), true);
+    Metrics metrics = new Metrics();
+    server = ApiServer.start(settings, "bench", health, List.of(emptyModule, OcspRoutes.module(responder, metrics)),
+        metrics);
+    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    String base = server.address().toString().replaceAll("/+$", "");
+    empty = HttpRequest.newBuilder(URI.create(base + "/v1/bench/empty")).GET().build();
+    gets = new HttpRequest[SERIALS];
+    posts = new HttpRequest[SERIALS];
+    for (int i = 0; i < SERIALS; i++) {
+      gets[i] = HttpRequest.newBuilder(URI.create(base + "/v1/ocsp/issuing/"
+          + URLEncoder.encode(Base64.getEncoder().encodeToString(requests[i]), StandardCharsets.US_ASCII))).GET().build();
+      posts[i] = HttpRequest.newBuilder(URI.create(base + "/v1/ocsp/issuing"))
+          .header("Content-Type", "application/ocsp-request")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(requests[i])).build();
+    }
+    check(http.send(gets[0], HttpResponse.BodyHandlers.ofByteArray()));
+    check(http.send(posts[0], HttpResponse.BodyHandlers.ofByteArray()));
+  }
+
+  private static byte[] check(HttpResponse<byte[]> r) {
+    if (r.statusCode() != 200 || Ocsp.responseStatus(r.body()) != 0) {
+      throw new IllegalStateException("HTTP " + r.statusCode() + " " + r.headers().firstValue("X-Custos-Problem"));
+    }
+    return r.body();
+  }
+
+  @TearDown(Level.Trial)
+  public void close() throws IOException {
+    http.close();
+    server.close();
+    keys.close();
+    barrier.close();
+    storage.close();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  private int nextIndex() {
+    return Math.floorMod(next.getAndIncrement(), SERIALS);
+  }
+
+  /** Baseline: an empty GET handler on the same server stack, from 32 keep-alive clients. */
+  @Benchmark
+  @Threads(32)
+  public String rawEmptyHandler() throws IOException, InterruptedException {
+    HttpResponse<String> r = http.send(empty, HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("HTTP " + r.statusCode());
+    }
+    return r.body();
+  }
+
+  /** GET /v1/ocsp/issuing/{request}: kept answers with caching headers, 32 keep-alive clients. */
+  @Benchmark
+  @Threads(32)
+  public byte[] httpGetCached() throws IOException, InterruptedException {
+    return check(http.send(gets[nextIndex()], HttpResponse.BodyHandlers.ofByteArray()));
+  }
+
+  /** POST /v1/ocsp/issuing: kept answers, 32 keep-alive clients. */
+  @Benchmark
+  @Threads(32)
+  public byte[] httpPostCached() throws IOException, InterruptedException {
+    HttpRequest post = posts[nextIndex()];
+    try {
+      return check(http.send(post, HttpResponse.BodyHandlers.ofByteArray()));
+    } catch (IOException e) {
+      // The JDK client may pick a pooled connection the server has just closed; a client retries once.
+      return check(http.send(post, HttpResponse.BodyHandlers.ofByteArray()));
+    }
+  }
+
+  /** In process: parsing, the CertID check and the kept answer, on every core. */
+  @Benchmark
+  @Threads(Threads.MAX)
+  public byte[] respondCached() {
+    return responder.respond("issuing", requests[nextIndex()]).der();
+  }
+
+  /** In process: an answer signed for the request (a cache miss: inventory read and a P-256 signature). */
+  @Benchmark
+  @Threads(Threads.MAX)
+  public byte[] respondSigning() {
+    return signingEveryTime.respond("issuing", requests[nextIndex()]).der();
+  }
+}

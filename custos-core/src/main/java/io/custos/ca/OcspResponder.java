@@ -1,0 +1,474 @@
+package io.custos.ca;
+
+import io.custos.audit.AuditDraft;
+import io.custos.audit.AuditEvent;
+import io.custos.barrier.Barrier;
+import io.custos.kms.KeyManager;
+import io.custos.kms.ManagedKey;
+import io.custos.store.CertificateRecords;
+import io.custos.store.RecordStore;
+import io.custos.store.StoredRecord;
+import io.custos.x509.CaLevel;
+import io.custos.x509.Ocsp;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The OCSP responder of the online issuing CAs (RFC 6960, RFC 5019; SS-002 11.6.1, 11.6.4).
+ *
+ * <p>Each CA answers through a delegated responder certificate from its {@code ocsp-signing}
+ * profile, whose key is a managed CA-attribute key in the barrier (never exported, escrowed or
+ * backed up). The certificate is short-lived and replaced once two thirds of its life has passed.
+ *
+ * <p>Denial of service (11.6.1): a signed answer for one CertID is kept and served again until
+ * half its validity has passed, when the refresh re-signs it, so a flood of requests for known
+ * certificates costs no signing. Answers are signed lazily on the first request and kept in a
+ * bounded least-recently-used cache (memory bounded at any inventory size: the default 100,000
+ * entries are about 100 MB with the responder certificate in each), plus a smaller one for
+ * serials nobody issued, so that random serials cannot evict real ones. Signing on a cache miss
+ * has a budget per second; beyond it the answer is the unsigned {@code tryLater}, while cached
+ * answers continue to flow. A revocation re-signs the serial's cached answers at once, so the
+ * very next request sees {@code revoked}. Nonces (RFC 8954) are honoured only when configured, on
+ * a budget of their own, since each costs a signature.
+ */
+public final class OcspResponder {
+  public static final String TYPE = "ca.ocsp-responder";
+  private static final System.Logger LOG = System.getLogger(OcspResponder.class.getName());
+  private static final AuditEvent.Principal SYSTEM = new AuditEvent.Principal("custos", "system");
+
+  /**
+   * @param responseValidity thisUpdate to nextUpdate of every answer; re-signed at half of it
+   * @param responderValidity lifetime of a responder certificate; replaced at two thirds of it
+   * @param responderAlgorithm the responder key's algorithm; ML-DSA CAs use their own algorithm
+   * @param nonce whether request nonces are echoed (each such answer is signed on request)
+   * @param cacheEntries most answers kept for known serials (another tenth for unknown serials)
+   * @param maxCertIds most CertIDs in one request
+   * @param signsPerSecond signing budget for cache misses and multi-CertID requests
+   * @param nonceSignsPerSecond signing budget for requests with nonces
+   */
+  public record Settings(Duration responseValidity, Duration responderValidity, String responderAlgorithm,
+      boolean nonce, int cacheEntries, int maxCertIds, int signsPerSecond, int nonceSignsPerSecond) {
+    public Settings {
+      if (responseValidity.compareTo(Duration.ofMinutes(1)) < 0 || responseValidity.compareTo(Duration.ofDays(7)) > 0) {
+        throw new io.custos.failure.InvalidInputException("OCSP response validity is 1 minute to 7 days");
+      }
+      if (responderValidity.compareTo(responseValidity.multipliedBy(4)) < 0
+          || responderValidity.compareTo(Duration.ofDays(90)) > 0) {
+        throw new io.custos.failure.InvalidInputException("an OCSP responder certificate lives at most 90 days (profile "
+            + "ocsp-signing) and at least four times the response validity");
+      }
+      Objects.requireNonNull(responderAlgorithm, "responderAlgorithm");
+      if (cacheEntries < 10 || maxCertIds < 1 || signsPerSecond < 1 || nonceSignsPerSecond < 1) {
+        throw new io.custos.failure.InvalidInputException("OCSP cache, CertID and signing limits must be positive");
+      }
+    }
+
+    public static Settings defaults() {
+      return new Settings(Duration.ofHours(1), Duration.ofDays(30), "ecdsa-p256", false, 100_000, 8, 500, 50);
+    }
+
+    public Settings withNonce(boolean on) {
+      return new Settings(responseValidity, responderValidity, responderAlgorithm, on, cacheEntries, maxCertIds,
+          signsPerSecond, nonceSignsPerSecond);
+    }
+  }
+
+  /**
+   * An answer to send: the DER OCSPResponse and, for a successful one, what the HTTP caching
+   * headers need. {@code problem} says what was wrong with a refused request (not sent in the
+   * OCSP body, which has no room for it).
+   */
+  public record Answer(byte[] der, int status, Optional<Instant> producedAt, Optional<Instant> nextUpdate,
+      Optional<String> etag, boolean cacheable, Optional<String> problem) {
+    static Answer error(Ocsp.ErrorStatus s, String problem) {
+      return new Answer(s.der(), s.code(), Optional.empty(), Optional.empty(), Optional.empty(), false,
+          Optional.of(problem));
+    }
+  }
+
+  /** The responder of one CA, as held in memory. */
+  record Delegate(String ca, String keyName, byte[] certificate, Instant notBefore, Instant notAfter,
+      Ocsp.IssuerHashes issuer, Ocsp.Responder signer) {
+    Instant rotateAt() {
+      return notBefore.plus(Duration.between(notBefore, notAfter).multipliedBy(2).dividedBy(3));
+    }
+  }
+
+  private record Cached(byte[] der, Instant thisUpdate, Instant nextUpdate, String etag, String ca, Ocsp.CertId id) {}
+
+  private final CertificateAuthority authority;
+  private final KeyManager keys;
+  private final CertificateRecords certificates;
+  private final RecordStore records;
+  private final Supplier<Barrier> barrier;
+  private final Consumer<AuditDraft> audit;
+  private final Clock clock;
+  private final Settings settings;
+  private final Map<String, Delegate> delegates = new ConcurrentHashMap<>();
+  private final Lru known;
+  private final Lru unknown;
+  private final Budget signBudget;
+  private final Budget nonceBudget;
+  private final Object[] stripes = new Object[64];
+
+  public OcspResponder(CertificateAuthority authority, KeyManager keys, CertificateRecords certificates,
+      RecordStore records, Supplier<Barrier> barrier, Consumer<AuditDraft> audit, Clock clock, Settings settings) {
+    this.authority = authority;
+    this.keys = keys;
+    this.certificates = certificates;
+    this.records = records;
+    this.barrier = barrier;
+    this.audit = audit;
+    this.clock = clock;
+    this.settings = settings;
+    this.known = new Lru(settings.cacheEntries());
+    this.unknown = new Lru(Math.max(10, settings.cacheEntries() / 10));
+    this.signBudget = new Budget(settings.signsPerSecond(), clock);
+    this.nonceBudget = new Budget(settings.nonceSignsPerSecond(), clock);
+    java.util.Arrays.setAll(stripes, i -> new Object());
+    authority.onRevocation(this::revoked);
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /** Answers a DER OCSPRequest addressed to CA {@code caName}; changes nothing stored. */
+  public Answer respond(String caName, byte[] request) {
+    Ocsp.Request req;
+    try {
+      req = Ocsp.parse(request, settings.maxCertIds());
+    } catch (Ocsp.Malformed e) {
+      return Answer.error(Ocsp.ErrorStatus.MALFORMED_REQUEST, e.getMessage());
+    }
+    Optional<Delegate> d = delegate(caName);
+    if (d.isEmpty()) {
+      return Answer.error(Ocsp.ErrorStatus.UNAUTHORIZED, "this responder does not answer for CA '" + caName + "'");
+    }
+    Delegate delegate = d.get();
+    Instant now = clock.instant();
+    boolean withNonce = settings.nonce() && req.nonce().isPresent() && nonceBudget.take();
+    if (req.certIds().size() == 1 && !withNonce) {
+      // Also a nonce beyond its budget: the kept answer, without the nonce (RFC 8954 allows it).
+      Ocsp.CertId id = req.certIds().getFirst();
+      Cached c = cached(caName, id, now);
+      if (c != null) {
+        return ok(c);
+      }
+      if (!signBudget.take()) {
+        return Answer.error(Ocsp.ErrorStatus.TRY_LATER, "signing budget for uncached answers spent; try again shortly");
+      }
+      return ok(signAndKeep(delegate, id, now));
+    }
+    if (!withNonce && !signBudget.take()) {
+      return Answer.error(Ocsp.ErrorStatus.TRY_LATER, "signing budget spent; try again shortly");
+    }
+    // Several CertIDs, or a nonce: signed for this request alone, never cached.
+    List<Ocsp.Single> singles = req.certIds().stream().map(id -> single(delegate, id, now)).toList();
+    byte[] der = Ocsp.sign(delegate.signer(), singles, now, withNonce ? req.nonce() : Optional.empty());
+    return new Answer(der, 0, Optional.of(now), Optional.of(singles.getFirst().nextUpdate()), Optional.empty(), false,
+        Optional.empty());
+  }
+
+  private Cached cached(String ca, Ocsp.CertId id, Instant now) {
+    String key = ca + "/" + id.cacheKey();
+    Cached c = known.get(key);
+    if (c == null) {
+      c = unknown.get(key);
+    }
+    if (c == null || !c.id().equals(id) || !now.isBefore(c.nextUpdate())) {
+      return null;
+    }
+    return c;
+  }
+
+  private static Answer ok(Cached c) {
+    return new Answer(c.der(), 0, Optional.of(c.thisUpdate()), Optional.of(c.nextUpdate()), Optional.of(c.etag()), true,
+        Optional.empty());
+  }
+
+  /**
+   * Reads the status, signs and keeps, under a lock striped by serial: a refresh that read the
+   * status before a revocation cannot put its stale answer after the revocation's.
+   */
+  private Cached signAndKeep(Delegate delegate, Ocsp.CertId id, Instant now) {
+    String key = delegate.ca() + "/" + id.cacheKey();
+    synchronized (stripes[Math.floorMod(id.serial().hashCode(), stripes.length)]) {
+      Ocsp.Single single = single(delegate, id, now);
+      byte[] der = Ocsp.sign(delegate.signer(), List.of(single), now, Optional.empty());
+      Cached c = new Cached(der, single.thisUpdate(), single.nextUpdate(), etag(der), delegate.ca(), id);
+      if (single.status() instanceof Ocsp.Status.Unknown) {
+        unknown.put(key, c);
+      } else {
+        unknown.remove(key);
+        known.put(key, c);
+      }
+      return c;
+    }
+  }
+
+  private Ocsp.Single single(Delegate delegate, Ocsp.CertId id, Instant now) {
+    Instant thisUpdate = now.truncatedTo(ChronoUnit.SECONDS);
+    Instant next = thisUpdate.plus(settings.responseValidity());
+    if (next.isAfter(delegate.notAfter())) {
+      next = delegate.notAfter();
+    }
+    return new Ocsp.Single(id, status(delegate, id), thisUpdate, next);
+  }
+
+  private Ocsp.Status status(Delegate delegate, Ocsp.CertId id) {
+    if (!id.issuedBy(delegate.issuer()) || id.serial().signum() <= 0) {
+      return new Ocsp.Status.Unknown(); // another CA's certificate, or no certificate at all
+    }
+    Optional<CertificateRecords.CertificateRow> row = certificates.get(id.serial().toString(16));
+    if (row.isEmpty() || !row.get().ca().equals(delegate.ca())) {
+      return new Ocsp.Status.Unknown();
+    }
+    CertificateRecords.CertificateRow r = row.get();
+    return switch (r.status()) {
+      case "good" -> new Ocsp.Status.Good();
+      case "hold" -> new Ocsp.Status.Revoked(r.revokedAt().orElse(r.issuedAt()), "certificateHold");
+      default -> new Ocsp.Status.Revoked(r.revokedAt().orElse(r.issuedAt()), r.revocationReason().orElse("unspecified"));
+    };
+  }
+
+  /** A revocation, hold or release: the serial's kept answers are re-signed before this returns. */
+  private void revoked(CertificateAuthority.Revocation r) {
+    if (!r.changed()) {
+      return;
+    }
+    // Kept answers are dropped first: whatever happens next, the next request reads the new status.
+    List<String> hashes = new ArrayList<>();
+    for (String h : List.of("SHA-1", "SHA-256", "SHA-384", "SHA-512")) {
+      if (known.remove(r.ca() + "/" + h + ":" + r.serial()) != null || h.equals("SHA-1")) {
+        hashes.add(h);
+      }
+    }
+    Delegate delegate = delegates.get(r.ca());
+    if (delegate == null) {
+      return; // no responder in memory: nothing was kept, the first request signs the new status
+    }
+    BigInteger serial = new BigInteger(r.serial(), 16);
+    try {
+      hashes.forEach(h -> signAndKeep(delegate, delegate.issuer().certId(h, serial), clock.instant()));
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "OCSP answer for " + r.serial() + " not re-signed at once ("
+          + e.getMessage() + "); it is signed on its next request");
+    }
+  }
+
+  /**
+   * Scheduled work: makes a responder for every active issuing CA that has none, replaces those
+   * past two thirds of their life, and re-signs kept answers past half their validity. Returns
+   * what it did, each also an audit event.
+   */
+  public List<String> refresh() {
+    List<String> done = new ArrayList<>();
+    Instant now = clock.instant();
+    for (String ca : records.list(CertificateAuthority.CA_TYPE, "", 10_000)) {
+      Optional<CaState> state = authority.lookup(ca);
+      if (state.isEmpty() || state.get().level() != CaLevel.SUBORDINATE || !state.get().state().equals("active")) {
+        continue;
+      }
+      Delegate d = delegate(ca).orElse(null);
+      if (d != null && !now.isBefore(d.rotateAt())) {
+        rotate(ca, d);
+        done.add("ocsp.responder.rotate ca/" + ca);
+      }
+    }
+    Duration half = settings.responseValidity().dividedBy(2);
+    for (Lru lru : List.of(known, unknown)) {
+      for (Map.Entry<String, Cached> e : lru.snapshot()) {
+        Cached c = e.getValue();
+        if (!now.isBefore(c.thisUpdate().plus(half))) {
+          Delegate d = delegates.get(c.ca());
+          if (d == null) {
+            lru.remove(e.getKey());
+          } else {
+            signAndKeep(d, c.id(), now);
+          }
+        }
+      }
+    }
+    return done;
+  }
+
+  /** Forgets every kept answer and responder (the node is sealing): nothing is answered until unsealed. */
+  public void wipe() {
+    synchronized (delegates) {
+      delegates.clear();
+      known.clear();
+      unknown.clear();
+    }
+  }
+
+  /** How many answers are kept: for known serials and for unknown ones. */
+  public long[] cached() {
+    return new long[] {known.size(), unknown.size()};
+  }
+
+  /** The current responder certificate of {@code ca} (DER), made if the CA has none yet. */
+  public Optional<byte[]> responderCertificate(String ca) {
+    return delegate(ca).map(Delegate::certificate);
+  }
+
+  // ---------------------------------------------------------------- responder certificates
+
+  private Optional<Delegate> delegate(String ca) {
+    Delegate d = delegates.get(ca);
+    if (d != null) {
+      return Optional.of(d);
+    }
+    synchronized (delegates) {
+      d = delegates.get(ca);
+      if (d != null) {
+        return Optional.of(d);
+      }
+      Optional<CaState> state = authority.lookup(ca);
+      if (state.isEmpty() || state.get().level() != CaLevel.SUBORDINATE || !state.get().state().equals("active")) {
+        return Optional.empty();
+      }
+      Optional<StoredRecord> stored = records.get(TYPE, ca);
+      if (stored.isPresent()) {
+        String[] parts = new String(barrier.get().open(TYPE, ca, stored.get().version(), stored.get().payload()),
+            StandardCharsets.UTF_8).split("\n");
+        d = load(state.get(), parts[0], Base64.getDecoder().decode(parts[1]));
+        if (clock.instant().isBefore(d.notAfter())) {
+          delegates.put(ca, d);
+          return Optional.of(d);
+        }
+      }
+      d = issue(state.get(), stored.map(StoredRecord::version).orElse(0L), "ocsp.responder.issue");
+      delegates.put(ca, d);
+      return Optional.of(d);
+    }
+  }
+
+  private void rotate(String ca, Delegate old) {
+    synchronized (delegates) {
+      CaState state = authority.lookup(ca).orElseThrow();
+      long version = records.get(TYPE, ca).map(StoredRecord::version).orElse(0L);
+      Delegate d = issue(state, version, "ocsp.responder.rotate");
+      // Answers signed by the old responder stay valid (its certificate outlives them by a third of
+      // its life, far more than an answer's validity); they are re-signed by the new one as they come due.
+      delegates.put(ca, d);
+    }
+  }
+
+  /** A new key in the barrier and a certificate for it; audited (fail closed: no record, no responder). */
+  private Delegate issue(CaState ca, long storedVersion, String action) {
+    String caAlgorithm = keys.caKey(ca.keyName()).algorithm().id();
+    // A post-quantum hierarchy stays post-quantum: ML-DSA CAs answer with ML-DSA.
+    String algorithm = caAlgorithm.startsWith("ml-dsa") ? caAlgorithm : settings.responderAlgorithm();
+    String keyName = "ocsp." + ca.name() + "." + Long.toString(clock.millis(), 36);
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("key", keyName);
+    params.put("algorithm", algorithm);
+    ManagedKey key = keys.createCaKey(keyName, algorithm, ca.owner(), settings.responderValidity());
+    byte[] cert = authority.issueOcspResponder(ca.name(), key.newest().publicKey(), settings.responderValidity());
+    Delegate d = load(ca, keyName, cert);
+    params.put("serial", CertificateAuthority.x509(cert).getSerialNumber().toString(16));
+    params.put("not_after", d.notAfter().toString());
+    audit.accept(AuditDraft.ok(UUID.randomUUID().toString(), SYSTEM, action, "ca/" + ca.name() + "/ocsp", "", params));
+    byte[] payload = (keyName + "\n" + Base64.getEncoder().encodeToString(cert)).getBytes(StandardCharsets.UTF_8);
+    records.put(TYPE, ca.name(), barrier.get().seal(TYPE, ca.name(), storedVersion + 1, payload), storedVersion);
+    return d;
+  }
+
+  private Delegate load(CaState ca, String keyName, byte[] cert) {
+    var x = CertificateAuthority.x509(cert);
+    ManagedKey key = keys.caKey(keyName);
+    return new Delegate(ca.name(), keyName, cert, x.getNotBefore().toInstant(), x.getNotAfter().toInstant(),
+        Ocsp.IssuerHashes.of(ca.certificate().orElseThrow()), new Ocsp.Responder(cert,
+            key.algorithm().pairType().orElseThrow(), tbs -> keys.signAsCa(keyName, tbs)));
+  }
+
+  private static String etag(byte[] der) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(der);
+      return "\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(h, 16)) + "\"";
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A bounded least-recently-used map; one lock, held for a hash lookup at most. */
+  private static final class Lru {
+    private final LinkedHashMap<String, Cached> map;
+
+    Lru(int max) {
+      this.map = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
+          return size() > max;
+        }
+      };
+    }
+
+    synchronized Cached get(String k) {
+      return map.get(k);
+    }
+
+    synchronized void put(String k, Cached v) {
+      map.put(k, v);
+    }
+
+    synchronized Cached remove(String k) {
+      return map.remove(k);
+    }
+
+    synchronized void clear() {
+      map.clear();
+    }
+
+    synchronized int size() {
+      return map.size();
+    }
+
+    synchronized List<Map.Entry<String, Cached>> snapshot() {
+      return new ArrayList<>(map.entrySet()).stream().map(e -> Map.entry(e.getKey(), e.getValue())).toList();
+    }
+  }
+
+  /** Signatures a second, refilled each second: a coarse token bucket. */
+  private static final class Budget {
+    private final int perSecond;
+    private final Clock clock;
+    private long second;
+    private int left;
+
+    Budget(int perSecond, Clock clock) {
+      this.perSecond = perSecond;
+      this.clock = clock;
+    }
+
+    synchronized boolean take() {
+      long s = clock.millis() / 1000;
+      if (s != second) {
+        second = s;
+        left = perSecond;
+      }
+      if (left == 0) {
+        return false;
+      }
+      left--;
+      return true;
+    }
+  }
+}
