@@ -170,6 +170,26 @@ final class Node implements AutoCloseable {
                 (double) expiring.get().getOrDefault(h, 0L)));
             return out;
           });
+      // CRLs (SS-002 11.6.4): signed on a schedule and within seconds of revocations, on their own
+      // thread (a million entries take seconds); a CRL not regenerated when due raises alert.crl_stale.
+      ScheduledExecutorService crlThread = Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("custos-crl").daemon(true).factory());
+      opened.add(crlThread::shutdownNow);
+      io.custos.ca.CrlPublisher crls = new io.custos.ca.CrlPublisher(authority, storage.certificates(),
+          storage.records(), audit::record, config.caCrl(), java.time.Clock.systemUTC(), Optional.of(crlThread));
+      crlThread.scheduleWithFixedDelay(() -> publishCrls(crls), 3, 60, TimeUnit.SECONDS);
+      metrics.gauge("custos_crl_age_seconds", "Seconds since each CA's current CRL was signed (SS-002 11.6.4)",
+          List.of("ca"), () -> {
+            Map<List<String>, Double> out = new java.util.LinkedHashMap<>();
+            crls.status().forEach(st -> out.put(List.of(st.ca()), (double) st.age().toSeconds()));
+            return out;
+          });
+      metrics.gauge("custos_crl_stale", "1 when a CA's CRL was not regenerated in time (SS-002 11.6.4)",
+          List.of("ca"), () -> {
+            Map<List<String>, Double> out = new java.util.LinkedHashMap<>();
+            crls.status().forEach(st -> out.put(List.of(st.ca()), st.stale() ? 1.0 : 0.0));
+            return out;
+          });
       // Fail closed: a node that cannot audit its own start does not start.
       audit.record(systemEvent("server.start", Map.of("version", VersionInfo.CURRENT.version(),
           "commit", VersionInfo.CURRENT.commit(), "dev_mode", String.valueOf(dev), "storage", storage.kind())));
@@ -190,7 +210,8 @@ final class Node implements AutoCloseable {
               ApprovalRoutes.module(approvals, audit, gate, dev),
               io.custos.server.TrustRoutes.module(trust, audit, gate, dev),
               io.custos.server.TotpRoutes.module(secondFactors, audit, gate, dev),
-              io.custos.server.CaRoutes.module(authority, storage.certificates(), audit, gate, dev)),
+              io.custos.server.CaRoutes.module(authority, storage.certificates(), audit, gate, dev),
+              io.custos.server.CrlRoutes.module(authority, crls, audit, gate, dev)),
           metrics, new io.custos.trust.ClientCertificates(access, trust));
       Node node = new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
       node.devCa = devCa;
@@ -261,6 +282,15 @@ final class Node implements AutoCloseable {
     } catch (RuntimeException e) {
       // Sealed meanwhile, or the store is away: the next run tries again.
       org.slf4j.LoggerFactory.getLogger(Node.class).warn("key maintenance did not run: {}", e.getMessage());
+    }
+  }
+
+  /** Scheduled CRLs: new bases when due, stale alerts when they cannot be signed (sealed, store away). */
+  private static void publishCrls(io.custos.ca.CrlPublisher crls) {
+    try {
+      crls.runDue();
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(Node.class).warn("CRL schedule did not run: {}", e.getMessage());
     }
   }
 

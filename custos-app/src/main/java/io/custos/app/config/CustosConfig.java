@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param caBaseUrl {@code ca.base_url}: the address written into certificates (CRL, OCSP, caIssuers); default the listen address
  * @param caExpiryHorizons when certificate owners are warned of expiry (SS-002 11.5.2), largest first
  * @param caExpiryWebhook where expiry alerts are also POSTed as JSON, if anywhere
+ * @param caCrl {@code ca.crl_next_update} and {@code ca.crl_regenerate_every}: CRL validity and schedule (SS-002 11.6.4)
  */
 public record CustosConfig(
     Path dataDir,
@@ -42,7 +43,8 @@ public record CustosConfig(
     boolean tlsAllowTls12,
     Optional<String> caBaseUrl,
     java.util.List<Duration> caExpiryHorizons,
-    Optional<java.net.URI> caExpiryWebhook) {
+    Optional<java.net.URI> caExpiryWebhook,
+    io.custos.ca.CrlPublisher.Settings caCrl) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -70,6 +72,7 @@ public record CustosConfig(
     Objects.requireNonNull(caBaseUrl, "caBaseUrl");
     caExpiryHorizons = java.util.List.copyOf(caExpiryHorizons);
     Objects.requireNonNull(caExpiryWebhook, "caExpiryWebhook");
+    Objects.requireNonNull(caCrl, "caCrl");
   }
 
   /**
@@ -98,7 +101,8 @@ public record CustosConfig(
     this(dataDir, listen, tlsCert, tlsKey, storage, logFormat, logLevel, maxRequestBytes, idleTimeout, auditFile,
         auditSyslog, auditSyslogCa, auditCheckpointEvery, auditCheckpointInterval, monitor, kmsProvider,
         kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults(), false,
-        Optional.empty(), io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS, Optional.empty());
+        Optional.empty(), io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS, Optional.empty(),
+        io.custos.ca.CrlPublisher.Settings.DEFAULTS);
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */
