@@ -430,6 +430,11 @@ public final class CertificateAuthority {
     return out;
   }
 
+  /** The active CA named so. */
+  CaState activeCa(String name) {
+    return active(name);
+  }
+
   /** The CA's signing function for its CRLs (SS-002 11.3.3: a CA key signs certificates and CRLs only). */
   Certificates.Issuer crlIssuer(String name) {
     return issuer(active(name));

@@ -269,8 +269,13 @@ public final class CrlPublisher implements AutoCloseable {
     certificates.forEachRevoked(ca, e -> full.add(e.serial(), e.revokedAt().orElse(e.changedAt()),
         e.status().equals("hold") ? "certificateHold" : e.reason().orElse("unspecified")));
     String url = authority.crlUrl(ca);
-    byte[] fullDer = Crls.sign(issuer, thisUpdate, nextUpdate, fullNumber,
-        Crls.Scope.full(url, Optional.of(authority.deltaCrlUrl(ca))), full);
+    // A root's CRL also covers the root's own certificate, which carries no CRL distribution point:
+    // scoped by an issuing distribution point it would not apply to it (RFC 5280 6.3.3 (b)(2)), and
+    // relying parties checking the whole chain (openssl -crl_check_all) would find no CRL in scope.
+    boolean root = authority.activeCa(ca).level() == CaLevel.ROOT;
+    Crls.Scope fullScope = root ? new Crls.Scope(Optional.empty(), Optional.of(authority.deltaCrlUrl(ca)), Optional.empty())
+        : Crls.Scope.full(url, Optional.of(authority.deltaCrlUrl(ca)));
+    byte[] fullDer = Crls.sign(issuer, thisUpdate, nextUpdate, fullNumber, fullScope, full);
 
     Crls.Entries delta = new Crls.Entries();
     for (CertificateRecords.StatusEntry e : certificates.changedSince(ca, baseFrom)) {
@@ -280,7 +285,9 @@ public final class CrlPublisher implements AutoCloseable {
         default -> delta.add(e.serial(), e.revokedAt().orElse(e.changedAt()), e.reason().orElse("unspecified"));
       }
     }
-    byte[] deltaDer = Crls.sign(issuer, thisUpdate, nextUpdate, deltaNumber, Crls.Scope.delta(url, baseNumber), delta);
+    byte[] deltaDer = Crls.sign(issuer, thisUpdate, nextUpdate, deltaNumber, root
+        ? new Crls.Scope(Optional.empty(), Optional.empty(), Optional.of(baseNumber)) : Crls.Scope.delta(url, baseNumber),
+        delta);
 
     Map<String, String> params = new LinkedHashMap<>();
     params.put("control", CONTROL);
