@@ -338,8 +338,8 @@ public final class CrlPublisher implements AutoCloseable {
 
   private Optional<Current> cached(String ca) {
     Current c = current.get(ca);
-    if (c != null) {
-      return Optional.of(c);
+    if (c != null || importedCache.containsKey(ca)) {
+      return Optional.ofNullable(c);
     }
     boolean online = authority.activeCas().stream().anyMatch(x -> x.name().equals(ca));
     if (!online) {
