@@ -208,27 +208,48 @@ public final class CrlPublisher implements AutoCloseable {
         }
       } catch (RuntimeException e) {
         if (c != null) {
-          raiseStale(ca, c, now, e);
+          raiseStale(ca, c.full(), now, "regeneration failed: " + e.getMessage());
         }
       }
     }
+    checkImported(now);
     return done;
   }
 
-  private void raiseStale(String ca, Current c, Instant now, RuntimeException cause) {
+  /**
+   * The offline root's imported CRLs cannot be regenerated here: past their nextUpdate they are
+   * stale until a ceremony signs a new one and it is imported.
+   */
+  private void checkImported(Instant now) {
+    for (String name : records.list(IMPORTED_TYPE, "", 1000)) {
+      try {
+        Optional<Published> p = imported(name);
+        if (p.isPresent() && !now.isBefore(p.get().nextUpdate())) {
+          raiseStale(name, p.get(), now, "it is the offline root's; sign a new one with `custos ceremony crl` and "
+              + "`custos crl import` it");
+        } else if (p.isPresent() && stale.remove(name)) {
+          record("crl.fresh", name, Map.of("control", CONTROL));
+        }
+      } catch (RuntimeException e) {
+        // sealed or the store away: looked at again on the next run
+      }
+    }
+  }
+
+  private void raiseStale(String ca, Published full, Instant now, String why) {
     if (!stale.add(ca)) {
       return;
     }
-    long age = Duration.between(c.full().thisUpdate(), now).toSeconds();
-    boolean expired = !now.isBefore(c.full().nextUpdate());
+    long age = Duration.between(full.thisUpdate(), now).toSeconds();
+    boolean expired = !now.isBefore(full.nextUpdate());
     Map<String, String> params = new LinkedHashMap<>();
     params.put("control", CONTROL);
     params.put("severity", expired ? "critical" : "high");
     params.put("ca", ca);
     params.put("age_seconds", Long.toString(age));
-    params.put("next_update", c.full().nextUpdate().toString());
+    params.put("next_update", full.nextUpdate().toString());
     params.put("message", CONTROL + ": the CRL of CA '" + ca + "' was due for regeneration and is " + age
-        + " s old" + (expired ? ", past its nextUpdate" : "") + "; regeneration failed: " + cause.getMessage());
+        + " s old" + (expired ? ", past its nextUpdate" : "") + "; " + why);
     try {
       audit.accept(new AuditDraft(UUID.randomUUID().toString(), SYSTEM, "alert.crl_stale", "ca/" + ca + "/crl",
           AuditEvent.Outcome.OK, Optional.of(CONTROL), "", params));
@@ -243,6 +264,8 @@ public final class CrlPublisher implements AutoCloseable {
     List<Status> out = new ArrayList<>();
     current.forEach((ca, c) -> out.add(new Status(ca, c.full().thisUpdate(), c.full().nextUpdate(),
         Duration.between(c.full().thisUpdate(), now), stale.contains(ca) || !now.isBefore(c.full().nextUpdate()))));
+    importedCache.forEach((name, p) -> out.add(new Status(name, p.thisUpdate(), p.nextUpdate(),
+        Duration.between(p.thisUpdate(), now), !now.isBefore(p.nextUpdate()))));
     return out;
   }
 

@@ -54,6 +54,9 @@ public final class Crls {
   /** The canonical spelling of a reason name, case-insensitively; refuses unknown reasons. */
   public static String reason(String name) {
     Objects.requireNonNull(name, "reason");
+    if (REASONS.containsKey(name)) {
+      return name; // already canonical: the common case, a million times per large CRL
+    }
     for (String r : REASONS.keySet()) {
       if (r.toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT).replace("-", ""))) {
         return r;
@@ -139,7 +142,7 @@ public final class Crls {
       return this;
     }
 
-    /** Adds one entry from its hex serial. */
+    /** Adds one entry from its hex serial (lower-case, as the inventory spells it). */
     public Entries add(String hexSerial, Instant revokedAt, String reason) {
       return add(new BigInteger(hexSerial, 16), revokedAt, reason);
     }

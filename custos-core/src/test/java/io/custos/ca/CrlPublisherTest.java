@@ -328,5 +328,12 @@ class CrlPublisherTest {
     tampered[tampered.length - 5] ^= 1;
     assertThatThrownBy(() -> crls.importCrl("offline-root", tampered)).isInstanceOf(InvalidInputException.class);
     assertThat(crls.full("offline-root").orElseThrow().number()).as("nothing changed").isEqualTo(5);
+
+    now.set(t.plus(Duration.ofDays(31)));
+    crls.runDue();
+    assertThat(audit).filteredOn(a -> a.action().equals("alert.crl_stale") && a.resource().equals("ca/offline-root/crl"))
+        .singleElement().satisfies(a -> assertThat(a.params().get("message")).contains("custos ceremony crl"));
+    assertThat(crls.status()).filteredOn(st -> st.ca().equals("offline-root")).singleElement()
+        .satisfies(st -> assertThat(st.stale()).isTrue());
   }
 }
