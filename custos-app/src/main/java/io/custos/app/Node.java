@@ -56,6 +56,7 @@ final class Node implements AutoCloseable {
   private final KeyManager keys;
   private final ScheduledExecutorService maintenance;
   private Optional<String> devCa = Optional.empty();
+  private Optional<ScheduledExecutorService> crlThread = Optional.empty();
 
   private Node(Storage storage, LiveAuditKeys keyring, AuditLog audit, AuditMonitor monitor,
       Optional<CentralLogging> central, ApiServer server, Seal seal, Optional<Seal.InitResult> devInit,
@@ -215,6 +216,7 @@ final class Node implements AutoCloseable {
           metrics, new io.custos.trust.ClientCertificates(access, trust));
       Node node = new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
       node.devCa = devCa;
+      node.crlThread = Optional.of(crlThread);
       return node;
     } catch (RuntimeException e) {
       closeAll(opened.reversed());
@@ -351,6 +353,7 @@ final class Node implements AutoCloseable {
     } finally {
       List<AutoCloseable> rest = new ArrayList<>();
       rest.add(maintenance::shutdownNow);
+      crlThread.ifPresent(t -> rest.add(t::shutdownNow)); // no CRL is signed once the store closes
       rest.add(keys); // key material in memory is overwritten
       rest.add(monitor);
       central.ifPresent(rest::add); // delivers what it can before the store closes
