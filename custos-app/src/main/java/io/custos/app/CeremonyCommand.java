@@ -207,6 +207,10 @@ final class CeremonyCommand {
     @Option(names = "--base-url", paramLabel = "URL",
         description = "Where the root's CRL (URL/root.crl) and certificate (URL/root.crt) are published; put in the certificate.")
     String baseUrl;
+    @Option(names = "--crl-url", paramLabel = "URL",
+        description = "The CRL distribution point to write instead of URL/root.crl: the online server's "
+            + "BASE_URL/v1/ca/ROOT/crl, where `custos crl import --ca ROOT` publishes the root's CRL.")
+    String crlUrl;
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The CA certificate (PEM).")
     Path out;
     @Option(names = "--chain-out", paramLabel = "FILE", description = "The CA certificate and the root (PEM).")
@@ -223,7 +227,8 @@ final class CeremonyCommand {
       byte[] request = OperatorCommand.readKeyFile(csr, "CSR");
       List<String> shares = readShares(spec.commandLine().getErr());
       Ceremonies.SignedCa signed = withCeremonies(ceremony.root, false,
-          c -> c.signCa(shares, witness, request, l, life, Optional.ofNullable(baseUrl)));
+          c -> c.signCa(shares, witness, request, l, life, Optional.ofNullable(baseUrl),
+              Optional.ofNullable(crlUrl)));
       write(out, Certificates.pem("CERTIFICATE", signed.certificate()));
       if (chainOut != null) {
         StringBuilder b = new StringBuilder();

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
     description = {"Certificates: issue from a PKCS#10 request under a profile, and the inventory (SS-002 11.5.2)",
         "with every certificate's owner and contact. Never a private key."},
     subcommands = {CertCommand.Issue.class, CertCommand.ListCerts.class, CertCommand.Show.class,
-        CertCommand.OpenKey.class})
+        CertCommand.OpenKey.class, CertCommand.Revoke.class})
 final class CertCommand {
   @ParentCommand CustosCommand root;
 
@@ -258,6 +258,32 @@ final class CertCommand {
       List<String> out = new ArrayList<>();
       array.forEach(n -> out.add(n.asText()));
       return out;
+    }
+  }
+
+  @Command(name = "revoke", mixinStandardHelpOptions = true,
+      description = {"Revoke a certificate at once (SS-002 11.6.1), put it on hold (certificateHold) or release a hold",
+          "(removeFromCRL). Revoking again changes nothing. The CA's next CRL follows within seconds. Needs ca:revoke."})
+  static final class Revoke implements Callable<Integer> {
+    @ParentCommand CertCommand cert;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "SERIAL", description = "hex, colons allowed") String serial;
+    @Option(names = "--reason", required = true, paramLabel = "REASON",
+        description = "keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, "
+            + "certificateHold, privilegeWithdrawn, unspecified; removeFromCRL releases a hold") String reason;
+
+    @Override
+    public Integer call() throws IOException {
+      JsonNode r = KeyCommand.post("/v1/certs/" + q(serial.replace(":", "")) + "/revoke", Map.of("reason", reason));
+      String what = switch (r.path("status").asText()) {
+        case "hold" -> "on hold";
+        case "good" -> "released from hold";
+        default -> "revoked (" + r.path("reason").asText() + ")";
+      };
+      KeyCommand.println(spec, "certificate " + r.path("serial").asText() + " of CA " + r.path("ca").asText() + " "
+          + (r.path("changed").asBoolean() ? "is now " + what + "; the CA's CRL follows within "
+              + r.path("crl_within_seconds").asText() + " s" : "was already " + what + "; nothing changed"));
+      return 0;
     }
   }
 }

@@ -98,6 +98,9 @@ final class CommandRoutes {
     calls("cert issue", "POST /v1/ca/{name}/issue");
     calls("cert list", "GET /v1/certs");
     calls("cert show", "GET /v1/certs/{serial}");
+    calls("cert revoke", "POST /v1/certs/{serial}/revoke");
+    calls("crl fetch", "GET /v1/ca/{name}/crl", "GET /v1/ca/{name}/crl/delta");
+    calls("crl import", "POST /v1/ca/{name}/crl");
     calls("approval show", "GET /v1/approvals/{id}");
     calls("approval approve", "POST /v1/approvals/{id}/approve");
     calls("approval deny", "POST /v1/approvals/{id}/deny");

@@ -56,6 +56,7 @@ final class Node implements AutoCloseable {
   private final KeyManager keys;
   private final ScheduledExecutorService maintenance;
   private Optional<String> devCa = Optional.empty();
+  private Optional<ScheduledExecutorService> crlThread = Optional.empty();
 
   private Node(Storage storage, LiveAuditKeys keyring, AuditLog audit, AuditMonitor monitor,
       Optional<CentralLogging> central, ApiServer server, Seal seal, Optional<Seal.InitResult> devInit,
@@ -183,6 +184,26 @@ final class Node implements AutoCloseable {
                 (double) expiring.get().getOrDefault(h, 0L)));
             return out;
           });
+      // CRLs (SS-002 11.6.4): signed on a schedule and within seconds of revocations, on their own
+      // thread (a million entries take seconds); a CRL not regenerated when due raises alert.crl_stale.
+      ScheduledExecutorService crlThread = Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("custos-crl").daemon(true).factory());
+      opened.add(crlThread::shutdownNow);
+      io.custos.ca.CrlPublisher crls = new io.custos.ca.CrlPublisher(authority, storage.certificates(),
+          storage.records(), audit::record, config.caCrl(), java.time.Clock.systemUTC(), Optional.of(crlThread));
+      crlThread.scheduleWithFixedDelay(() -> publishCrls(crls), 3, 60, TimeUnit.SECONDS);
+      metrics.gauge("custos_crl_age_seconds", "Seconds since each CA's current CRL was signed (SS-002 11.6.4)",
+          List.of("ca"), () -> {
+            Map<List<String>, Double> out = new java.util.LinkedHashMap<>();
+            crls.status().forEach(st -> out.put(List.of(st.ca()), (double) st.age().toSeconds()));
+            return out;
+          });
+      metrics.gauge("custos_crl_stale", "1 when a CA's CRL was not regenerated in time (SS-002 11.6.4)",
+          List.of("ca"), () -> {
+            Map<List<String>, Double> out = new java.util.LinkedHashMap<>();
+            crls.status().forEach(st -> out.put(List.of(st.ca()), st.stale() ? 1.0 : 0.0));
+            return out;
+          });
       // Fail closed: a node that cannot audit its own start does not start.
       audit.record(systemEvent("server.start", Map.of("version", VersionInfo.CURRENT.version(),
           "commit", VersionInfo.CURRENT.commit(), "dev_mode", String.valueOf(dev), "storage", storage.kind())));
@@ -206,10 +227,12 @@ final class Node implements AutoCloseable {
               io.custos.server.TrustRoutes.module(trust, audit, gate, dev),
               io.custos.server.TotpRoutes.module(secondFactors, audit, gate, dev),
               io.custos.server.CaRoutes.module(authority, storage.certificates(), audit, gate, dev),
-              io.custos.server.OcspRoutes.module(ocsp, metrics)),
+              io.custos.server.OcspRoutes.module(ocsp, metrics),
+              io.custos.server.CrlRoutes.module(authority, crls, audit, gate, dev)),
           metrics, new io.custos.trust.ClientCertificates(access, trust));
       Node node = new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
       node.devCa = devCa;
+      node.crlThread = Optional.of(crlThread);
       return node;
     } catch (RuntimeException e) {
       closeAll(opened.reversed());
@@ -292,6 +315,15 @@ final class Node implements AutoCloseable {
     }
   }
 
+  /** Scheduled CRLs: new bases when due, stale alerts when they cannot be signed (sealed, store away). */
+  private static void publishCrls(io.custos.ca.CrlPublisher crls) {
+    try {
+      crls.runDue();
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(Node.class).warn("CRL schedule did not run: {}", e.getMessage());
+    }
+  }
+
   /** Scheduled expiry alerts while unsealed; the counts feed custos_certificates_expiring. */
   private static void watchExpiry(io.custos.ca.ExpiryWatch expiry, Seal seal,
       java.util.concurrent.atomic.AtomicReference<Map<java.time.Duration, Long>> expiring) {
@@ -349,6 +381,7 @@ final class Node implements AutoCloseable {
     } finally {
       List<AutoCloseable> rest = new ArrayList<>();
       rest.add(maintenance::shutdownNow);
+      crlThread.ifPresent(t -> rest.add(t::shutdownNow)); // no CRL is signed once the store closes
       rest.add(keys); // key material in memory is overwritten
       rest.add(monitor);
       central.ifPresent(rest::add); // delivers what it can before the store closes

@@ -120,6 +120,10 @@ class RouteCapabilityMatrixTest {
       Map.entry("POST /v1/ca/{name}/issue", NONE),
       Map.entry("GET /v1/certs", CA_READERS),
       Map.entry("GET /v1/certs/{serial}", CA_READERS),
+      Map.entry("POST /v1/certs/{serial}/revoke", CO),
+      Map.entry("GET /v1/ca/{name}/crl", ALL),
+      Map.entry("GET /v1/ca/{name}/crl/delta", ALL),
+      Map.entry("POST /v1/ca/{name}/crl", CO),
       Map.entry("POST /v1/auth/totp/enroll", ALL),
       Map.entry("POST /v1/auth/totp/confirm", ALL),
       Map.entry("POST /v1/auth/totp/verify", ALL)));

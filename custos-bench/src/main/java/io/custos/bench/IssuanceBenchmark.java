@@ -238,8 +238,18 @@ public class IssuanceBenchmark {
 
     @Override
     public boolean setStatus(String serial, String status, Optional<java.time.Instant> revokedAt,
-        Optional<String> reason) {
+        Optional<String> reason, java.time.Instant changedAt) {
       return false;
+    }
+
+    @Override
+    public void forEachRevoked(String ca, java.util.function.Consumer<StatusEntry> each) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public List<StatusEntry> changedSince(String ca, java.time.Instant since) {
+      throw new UnsupportedOperationException();
     }
 
     @Override

@@ -582,7 +582,7 @@ public final class CertificateAuthority {
       if (!current.equals("hold")) {
         throw new ConflictException("certificate " + s + " is " + current + ", not on hold; only a hold is released");
       }
-      certificates.setStatus(s, "good", Optional.empty(), Optional.empty());
+      certificates.setStatus(s, "good", Optional.empty(), Optional.empty(), clock.instant());
       result = new Revocation(s, row.ca(), "good", why, now, true);
     } else if (current.equals("revoked")) {
       return new Revocation(s, row.ca(), "revoked", row.revocationReason().orElse("unspecified"),
@@ -591,7 +591,7 @@ public final class CertificateAuthority {
       return new Revocation(s, row.ca(), "hold", why, row.revokedAt().orElse(now), false);
     } else {
       String status = why.equals("certificateHold") ? "hold" : "revoked";
-      certificates.setStatus(s, status, Optional.of(now), Optional.of(why));
+      certificates.setStatus(s, status, Optional.of(now), Optional.of(why), clock.instant());
       result = new Revocation(s, row.ca(), status, why, now, true);
     }
     revocationListeners.forEach(l -> l.accept(result));
@@ -656,6 +656,32 @@ public final class CertificateAuthority {
         notAfter, CaLevel.END_ENTITY, Optional.empty(), profile.keyUsage(), profile.extendedKeyUsage(), List.of(),
         List.of(), List.of(), List.of(), profile.policyOids(), Optional.empty(), Optional.empty(),
         Optional.of(certUrl(caName)), profile.ocspNoCheck()), issuer(ca));
+  }
+
+  // ---------------------------------------------------------------- for the CRL publisher
+
+  /** Every active CA, read without a caller: CRLs are signed by the system on a schedule. */
+  List<CaState> activeCas() {
+    List<CaState> out = new ArrayList<>();
+    for (String n : records.list(CA_TYPE, "", 10_000)) {
+      find(n).filter(c -> c.state().equals("active")).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  /** The active CA named so. */
+  CaState activeCa(String name) {
+    return active(name);
+  }
+
+  /** The CA's signing function for its CRLs (SS-002 11.3.3: a CA key signs certificates and CRLs only). */
+  Certificates.Issuer crlIssuer(String name) {
+    return issuer(active(name));
+  }
+
+  /** Where the CA's delta CRL is published (the Freshest CRL of its full CRL). */
+  String deltaCrlUrl(String ca) {
+    return crlUrl(ca) + "/delta";
   }
 
   // ---------------------------------------------------------------- helpers

@@ -237,6 +237,21 @@ public final class Ceremonies {
    */
   public SignedCa signCa(List<String> shares, String witness, byte[] csr, CaLevel level, Duration validity,
       Optional<String> baseUrl) {
+    return signCa(shares, witness, csr, level, validity, baseUrl, Optional.empty());
+  }
+
+  /**
+   * As {@link #signCa(List, String, byte[], CaLevel, Duration, Optional)}, with the CRL
+   * distribution point given outright: the online server's {@code BASE_URL/v1/ca/ROOT/crl}, where
+   * the root's CRL is served after `custos crl import` (SS-002 11.6.4).
+   */
+  public SignedCa signCa(List<String> shares, String witness, byte[] csr, CaLevel level, Duration validity,
+      Optional<String> baseUrl, Optional<String> crlUrl) {
+    crlUrl.ifPresent(u -> {
+      if (!u.matches("https?://[^\\s]+")) {
+        throw new InvalidInputException("the CRL URL must be an http(s) URL, not '" + u + "'");
+      }
+    });
     String action = "ceremony.sign_ca";
     Map<String, String> params = new LinkedHashMap<>();
     params.put("shares", Integer.toString(shares.size()));
@@ -278,7 +293,8 @@ public final class Ceremonies {
           now.minus(Duration.ofMinutes(5)), notAfter, level,
           level == CaLevel.SUBORDINATE ? Optional.of(0) : Optional.empty(), Set.of("keyCertSign", "cRLSign"),
           List.of(), List.of(), List.of(), List.of(), List.of(), List.of(Profile.CUSTOS_POLICY),
-          base.map(u -> u + "/root.crl"), Optional.empty(), base.map(u -> u + "/root.crt"), false), issuer);
+          crlUrl.or(() -> base.map(u -> u + "/root.crl")), Optional.empty(), base.map(u -> u + "/root.crt"), false),
+          issuer);
       records.put(ISSUED_TYPE, serial.toString(16), cert, 0);
       params.put("serial", serial.toString(16));
       audit.record(AuditDraft.ok(requestId(), CUSTODIANS, action, "ceremony/root", "offline", params));
@@ -342,6 +358,12 @@ public final class Ceremonies {
       params.put("witness", witness(witness));
       String why = Crls.reason(reason);
       params.put("reason", why);
+      if (why.equals("removeFromCRL") || why.equals("certificateHold")) {
+        // A CA certificate is revoked for good: a hold, and releasing one, have no place on the root's CRL.
+        throw new InvalidInputException("a CA certificate is revoked, not put on hold or released ('" + why + "'); one of "
+            + Crls.REASONS.keySet().stream().filter(r -> !r.equals("removeFromCRL") && !r.equals("certificateHold"))
+                .sorted().toList());
+      }
       Root root = load().root;
       if (records.get(ISSUED_TYPE, serial.toString(16)).isEmpty()) {
         throw new NotFoundException("the root signed no CA certificate with serial " + serial.toString(16));

@@ -173,8 +173,46 @@ public interface CertificateRecords {
 
   List<CertificateRow> query(Query query);
 
-  /** Changes a certificate's status (revocation, hold, release); returns false if no such serial. */
-  boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason);
+  /**
+   * Changes a certificate's status (revocation, hold, release) as of {@code changedAt}, the time
+   * delta CRLs list changes by; returns false if no such serial.
+   */
+  boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason,
+      Instant changedAt);
+
+  /** {@link #setStatus(String, String, Optional, Optional, Instant)} as of the revocation time, or now. */
+  default boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason) {
+    return setStatus(serial, status, revokedAt, reason, revokedAt.orElseGet(Instant::now));
+  }
+
+  /**
+   * A certificate's standing as a revocation list shows it.
+   *
+   * @param status {@code revoked}, {@code hold}, or {@code good} (a released hold, in changes only)
+   * @param changedAt when its status last changed
+   */
+  record StatusEntry(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason,
+      Instant changedAt) {
+    public StatusEntry {
+      Objects.requireNonNull(serial, "serial");
+      Objects.requireNonNull(status, "status");
+      Objects.requireNonNull(revokedAt, "revokedAt");
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(changedAt, "changedAt");
+    }
+  }
+
+  /**
+   * Hands every revoked or held certificate of {@code ca} to {@code each}, in no promised order:
+   * the entries of a full CRL, up to millions, never all in memory as rows.
+   */
+  void forEachRevoked(String ca, java.util.function.Consumer<StatusEntry> each);
+
+  /**
+   * The certificates of {@code ca} whose status changed at or after {@code since}, whatever it
+   * is now (a hold released since shows as {@code good}): the entries of a delta CRL.
+   */
+  List<StatusEntry> changedSince(String ca, Instant since);
 
   /** How many certificates are stored. */
   long count();

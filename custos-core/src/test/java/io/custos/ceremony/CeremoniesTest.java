@@ -143,6 +143,29 @@ class CeremoniesTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.6.4 — sign-ca writes the online server's CRL URL as the CRL DP; the root's CRL never releases "
+      + "a hold (removeFromCRL refused) and nothing is recorded")
+  void rootCrlUrlAndNoRelease() throws Exception {
+    List<String> shares = init();
+    Ceremonies.SignedCa signed = ceremonies.signCa(List.of(shares.get(0), shares.get(1)), "W",
+        csr("CN=Issuing CA 2,O=Example,C=GB"), CaLevel.SUBORDINATE, Duration.ofDays(365),
+        Optional.of("https://pki.example.com"), Optional.of("https://custos.example.com/v1/ca/root/crl"));
+    X509Certificate ca = x509(signed.certificate());
+    String dp = new String(ca.getExtensionValue("2.5.29.31"), java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertThat(dp).contains("https://custos.example.com/v1/ca/root/crl").doesNotContain("root.crl");
+    assertThatThrownBy(() -> ceremonies.revokeCa(List.of(shares.get(0), shares.get(1)), "W", ca.getSerialNumber(),
+        "removeFromCRL")).isInstanceOf(InvalidInputException.class).hasMessageContaining("keyCompromise");
+    assertThatThrownBy(() -> ceremonies.revokeCa(List.of(shares.get(0), shares.get(1)), "W", ca.getSerialNumber(),
+        "certificateHold")).isInstanceOf(InvalidInputException.class);
+    byte[] crl = ceremonies.crl(List.of(shares.get(1), shares.get(2)), "W", Duration.ofDays(30));
+    X509CRL x = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(crl));
+    assertThat(x.getRevokedCertificates()).as("nothing was recorded").isNull();
+    assertThatThrownBy(() -> ceremonies.signCa(List.of(shares.get(0), shares.get(1)), "W",
+        csr("CN=Issuing CA 3,O=Example,C=GB"), CaLevel.SUBORDINATE, Duration.ofDays(365), Optional.empty(),
+        Optional.of("ldap://x"))).isInstanceOf(InvalidInputException.class);
+  }
+
+  @Test
   @DisplayName("fewer than M shares, or a combination from another split, is refused")
   void wrongShares() throws Exception {
     List<String> shares = init();

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class MemoryCertificateRecords implements CertificateRecords {
   private final ConcurrentSkipListMap<String, CertificateRow> rows = new ConcurrentSkipListMap<>();
   private final Map<String, String> keys = new ConcurrentHashMap<>();
+  private final Map<String, Instant> changed = new ConcurrentHashMap<>();
 
   @Override
   public synchronized void add(CertificateRow row) {
@@ -49,14 +50,32 @@ public final class MemoryCertificateRecords implements CertificateRecords {
   }
 
   @Override
-  public synchronized boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason) {
+  public synchronized boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason,
+      Instant changedAt) {
     CertificateRow r = rows.get(serial);
     if (r == null) {
       return false;
     }
     rows.put(serial, new CertificateRow(r.serial(), r.ca(), r.owner(), r.ownerName(), r.ownerContact(), r.profile(),
         r.subject(), r.sans(), r.spkiHash(), r.notBefore(), r.notAfter(), r.issuedAt(), status, revokedAt, reason, r.der()));
+    changed.put(serial, changedAt);
     return true;
+  }
+
+  @Override
+  public void forEachRevoked(String ca, java.util.function.Consumer<StatusEntry> each) {
+    rows.values().stream().filter(r -> r.ca().equals(ca) && !r.status().equals("good")).forEach(r -> each.accept(entry(r)));
+  }
+
+  @Override
+  public List<StatusEntry> changedSince(String ca, Instant since) {
+    return rows.values().stream().filter(r -> r.ca().equals(ca) && changed.containsKey(r.serial())
+        && !changed.get(r.serial()).isBefore(since)).map(this::entry).toList();
+  }
+
+  private StatusEntry entry(CertificateRow r) {
+    return new StatusEntry(r.serial(), r.status(), r.revokedAt(), r.revocationReason(),
+        changed.getOrDefault(r.serial(), r.revokedAt().orElse(r.issuedAt())));
   }
 
   @Override

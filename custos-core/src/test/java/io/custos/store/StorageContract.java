@@ -234,6 +234,32 @@ public abstract class StorageContract {
   }
 
   @Test
+  @DisplayName("SS-002 11.6.4 — a CA's revoked and held certificates are listed for its CRL, and status changes by time for its delta")
+  void revocationListing() {
+    CertificateRecords certs = storage.certificates();
+    java.time.Instant t = java.time.Instant.parse("2026-06-01T00:00:00Z");
+    for (int i = 1; i <= 6; i++) {
+      certs.add(certificate(String.format("%04x", 0x100 + i), "alice", i <= 4 ? "ca-a" : "ca-b", hash(0x100 + i),
+          t.plus(java.time.Duration.ofDays(i))));
+    }
+    java.util.Optional<java.time.Instant> at = java.util.Optional.of(t);
+    certs.setStatus("0101", "revoked", at, java.util.Optional.of("keyCompromise"), t);
+    certs.setStatus("0102", "hold", at, java.util.Optional.of("certificateHold"), t.plusSeconds(10));
+    certs.setStatus("0103", "hold", at, java.util.Optional.of("certificateHold"), t.plusSeconds(20));
+    certs.setStatus("0103", "good", java.util.Optional.empty(), java.util.Optional.empty(), t.plusSeconds(30));
+    certs.setStatus("0105", "revoked", at, java.util.Optional.of("superseded"), t.plusSeconds(40));
+    List<CertificateRecords.StatusEntry> listed = new java.util.ArrayList<>();
+    certs.forEachRevoked("ca-a", listed::add);
+    assertThat(listed).extracting(CertificateRecords.StatusEntry::serial).containsExactlyInAnyOrder("0101", "0102");
+    assertThat(listed).filteredOn(e -> e.serial().equals("0101")).singleElement()
+        .satisfies(e -> assertThat(e.reason()).contains("keyCompromise"));
+    assertThat(certs.changedSince("ca-a", t.plusSeconds(10))).extracting(e -> e.serial() + " " + e.status())
+        .containsExactlyInAnyOrder("0102 hold", "0103 good");
+    assertThat(certs.changedSince("ca-a", t.plusSeconds(31))).isEmpty();
+    assertThat(certs.changedSince("ca-b", t)).extracting(CertificateRecords.StatusEntry::serial).containsExactly("0105");
+  }
+
+  @Test
   @DisplayName("SS-002 11.1.10 — a public key certified once is never certified again, by any CA")
   void certifiedKeysAreNeverReused() {
     CertificateRecords certs = storage.certificates();

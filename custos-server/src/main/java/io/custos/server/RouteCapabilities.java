@@ -29,6 +29,9 @@ import java.util.Optional;
  *       AIA caIssuers address written into every issued certificate;
  *   <li>{@code POST /v1/ocsp/{ca}}, {@code GET /v1/ocsp/{ca}/<request>}: the OCSP responder at the
  *       AIA OCSP address; certificate status is public by nature and relying parties have no token.
+ *   <li>{@code GET /v1/ca/{name}/crl}, {@code GET /v1/ca/{name}/crl/delta}: CRLs are signed and
+ *       public by nature, fetched by relying parties at the CRL distribution point of every
+ *       issued certificate (SS-002 11.6.4).
  * </ul>
  */
 public final class RouteCapabilities {
@@ -160,6 +163,13 @@ public final class RouteCapabilities {
         "decided by the CA with the requested names as the grant's name constraints");
     cap("GET /v1/certs", "ca:read", "ca/*", List.of(), "with ?ca=NAME checked on ca/NAME");
     cap("GET /v1/certs/{serial}", "ca:read", "ca/*");
+    // revocation and CRLs (SS-002 11.6.1, 11.6.4)
+    cap("POST /v1/certs/{serial}/revoke", "ca:revoke", "ca/{ca}/certs/{serial}", List.of(),
+        "decided by the CA on the certificate's own CA");
+    pub("GET /v1/ca/{name}/crl", "the CRL distribution point written into issued certificates: relying parties fetch it");
+    pub("GET /v1/ca/{name}/crl/delta", "the Freshest CRL (delta) of the CA's full CRL: relying parties fetch it");
+    cap("POST /v1/ca/{name}/crl", "ca:create", "ca/{name}", List.of(),
+        "publishes the offline root's CRL; accepted only with the root's valid signature");
     // second factor: a person enrols and proves their own
     auth("POST /v1/auth/totp/enroll", "the caller enrols its own second factor (people only)");
     auth("POST /v1/auth/totp/confirm", "the caller confirms its own enrolment");

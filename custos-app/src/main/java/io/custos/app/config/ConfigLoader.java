@@ -68,7 +68,9 @@ public final class ConfigLoader {
       "ca.ocsp.validity", "CUSTOS_CA_OCSP_VALIDITY",
       "ca.ocsp.responder_validity", "CUSTOS_CA_OCSP_RESPONDER_VALIDITY",
       "ca.ocsp.nonce", "CUSTOS_CA_OCSP_NONCE",
-      "ca.ocsp.cache_entries", "CUSTOS_CA_OCSP_CACHE_ENTRIES");
+      "ca.ocsp.cache_entries", "CUSTOS_CA_OCSP_CACHE_ENTRIES",
+      "ca.crl_next_update", "CUSTOS_CA_CRL_NEXT_UPDATE",
+      "ca.crl_regenerate_every", "CUSTOS_CA_CRL_REGENERATE_EVERY");
   private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms", "access", "ca");
   private static final Set<String> PROVIDERS = Set.of("auto", "accp", "jdk");
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
@@ -301,7 +303,7 @@ public final class ConfigLoader {
     return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
         auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals(), limits, allowTls12,
         get("ca.base_url").map(v -> v.text().trim()).filter(t -> !t.isEmpty()), expiryHorizons(), expiryWebhook(),
-        caProfiles(), ocsp());
+        caProfiles(), ocsp(), crl());
   }
 
   /**
@@ -391,6 +393,22 @@ public final class ConfigLoader {
       return io.custos.kms.Cryptoperiod.parseDuration(v.text(), key);
     } catch (io.custos.failure.InvalidInputException e) {
       throw new ConfigException(v.source(), key, e.getMessage());
+    }
+  }
+
+  /** {@code ca.crl_next_update} (default 24h) and {@code ca.crl_regenerate_every} (default 6h), SS-002 11.6.4. */
+  private io.custos.ca.CrlPublisher.Settings crl() {
+    io.custos.ca.CrlPublisher.Settings d = io.custos.ca.CrlPublisher.Settings.DEFAULTS;
+    Optional<Value> next = get("ca.crl_next_update");
+    Optional<Value> every = get("ca.crl_regenerate_every");
+    Duration nextUpdate = next.map(v -> longDuration(v, "ca.crl_next_update")).orElse(d.nextUpdate());
+    Duration regenerate = every.map(v -> longDuration(v, "ca.crl_regenerate_every")).orElse(d.regenerateEvery());
+    try {
+      return new io.custos.ca.CrlPublisher.Settings(nextUpdate, regenerate, d.coalesce());
+    } catch (io.custos.failure.InvalidInputException e) {
+      Value v = every.or(() -> next).orElseThrow();
+      throw new ConfigException(v.source(), every.isPresent() ? "ca.crl_regenerate_every" : "ca.crl_next_update",
+          e.getMessage());
     }
   }
 

@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param caProfiles {@code ca.profiles}: custom certificate profiles, checked at load (SS-002 11.1.6, 11.1.8);
  *     read-only at run time
  * @param caOcsp {@code ca.ocsp.*}: response validity, responder certificate lifetime, nonces, cache size
+ * @param caCrl {@code ca.crl_next_update} and {@code ca.crl_regenerate_every}: CRL validity and schedule (SS-002 11.6.4)
  */
 public record CustosConfig(
     Path dataDir,
@@ -47,7 +48,8 @@ public record CustosConfig(
     java.util.List<Duration> caExpiryHorizons,
     Optional<java.net.URI> caExpiryWebhook,
     java.util.List<io.custos.x509.Profile> caProfiles,
-    io.custos.ca.OcspResponder.Settings caOcsp) {
+    io.custos.ca.OcspResponder.Settings caOcsp,
+    io.custos.ca.CrlPublisher.Settings caCrl) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -77,6 +79,7 @@ public record CustosConfig(
     Objects.requireNonNull(caExpiryWebhook, "caExpiryWebhook");
     caProfiles = java.util.List.copyOf(caProfiles);
     Objects.requireNonNull(caOcsp, "caOcsp");
+    Objects.requireNonNull(caCrl, "caCrl");
   }
 
   /**
@@ -106,7 +109,8 @@ public record CustosConfig(
         auditSyslog, auditSyslogCa, auditCheckpointEvery, auditCheckpointInterval, monitor, kmsProvider,
         kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults(), false,
         Optional.empty(), io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS, Optional.empty(), java.util.List.of(),
-        io.custos.ca.OcspResponder.Settings.defaults());
+        io.custos.ca.OcspResponder.Settings.defaults(),
+        io.custos.ca.CrlPublisher.Settings.DEFAULTS);
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

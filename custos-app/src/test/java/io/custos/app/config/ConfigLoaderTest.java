@@ -49,6 +49,23 @@ class ConfigLoaderTest {
     assertThat(c.monitor().resources().kekPrefixes()).containsExactly("kms/keys/kek-");
     assertThat(c.rateLimits()).isEqualTo(io.custos.server.RateLimits.defaults());
     assertThat(c.caBaseUrl()).contains("https://pki.example.com:8200");
+    assertThat(c.caCrl()).isEqualTo(io.custos.ca.CrlPublisher.Settings.DEFAULTS);
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.4 — CRL validity and regeneration interval are configurable, regeneration well before nextUpdate")
+  void crlSchedule() throws Exception {
+    CustosConfig d = new ConfigLoader().load();
+    assertThat(d.caCrl().nextUpdate()).isEqualTo(java.time.Duration.ofHours(24));
+    assertThat(d.caCrl().regenerateEvery()).isEqualTo(java.time.Duration.ofHours(6));
+    CustosConfig c = new ConfigLoader().file(yaml("ca:\n  crl_next_update: 48h\n  crl_regenerate_every: 12h\n")).load();
+    assertThat(c.caCrl().nextUpdate()).isEqualTo(java.time.Duration.ofHours(48));
+    assertThat(c.caCrl().regenerateEvery()).isEqualTo(java.time.Duration.ofHours(12));
+    assertThatThrownBy(() -> new ConfigLoader().file(yaml("ca:\n  crl_regenerate_every: 20h\n")).load())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("ca.crl_regenerate_every")
+        .hasMessageContaining("SS-002 11.6.4");
+    assertThatThrownBy(() -> new ConfigLoader().file(yaml("ca:\n  crl_next_update: soon\n")).load())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("ca.crl_next_update");
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -208,10 +209,11 @@ final class JdbcCertificateRecords implements CertificateRecords {
   }
 
   @Override
-  public boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason) {
+  public boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason,
+      Instant changedAt) {
     checkSerial(serial);
-    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-        "UPDATE certificate SET status = ?, revoked_at_ms = ?, revocation_reason = ? WHERE serial = ?")) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE certificate SET status = ?, "
+        + "revoked_at_ms = ?, revocation_reason = ?, status_changed_at_ms = ? WHERE serial = ?")) {
       ps.setString(1, status);
       if (revokedAt.isPresent()) {
         ps.setLong(2, revokedAt.get().toEpochMilli());
@@ -219,10 +221,56 @@ final class JdbcCertificateRecords implements CertificateRecords {
         ps.setNull(2, Types.BIGINT);
       }
       ps.setString(3, reason.orElse(null));
-      ps.setString(4, serial);
+      ps.setLong(4, changedAt.toEpochMilli());
+      ps.setString(5, serial);
       return ps.executeUpdate() == 1;
     } catch (SQLException e) {
       throw new StorageException("cannot change certificate " + serial + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void forEachRevoked(String ca, Consumer<StatusEntry> each) {
+    // One walk of the covering index (ca, status, serial, revoked_at_ms, revocation_reason) per status.
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT serial, revoked_at_ms, "
+        + "revocation_reason FROM certificate WHERE ca = ? AND status = ?")) {
+      for (String status : List.of("revoked", "hold")) {
+        ps.setString(1, ca);
+        ps.setString(2, status);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            long at = rs.getLong(2);
+            Instant revoked = Instant.ofEpochMilli(at);
+            each.accept(new StatusEntry(rs.getString(1), status, Optional.of(revoked),
+                Optional.ofNullable(rs.getString(3)), revoked));
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw new StorageException("cannot list the revoked certificates of CA " + ca + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<StatusEntry> changedSince(String ca, Instant since) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT serial, status, "
+        + "revoked_at_ms, revocation_reason, status_changed_at_ms FROM certificate WHERE ca = ? "
+        + "AND status_changed_at_ms >= ? ORDER BY status_changed_at_ms, serial")) {
+      ps.setString(1, ca);
+      ps.setLong(2, since.toEpochMilli());
+      List<StatusEntry> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          long revoked = rs.getLong(3);
+          boolean hasRevoked = !rs.wasNull();
+          out.add(new StatusEntry(rs.getString(1), rs.getString(2),
+              hasRevoked ? Optional.of(Instant.ofEpochMilli(revoked)) : Optional.empty(),
+              Optional.ofNullable(rs.getString(4)), Instant.ofEpochMilli(rs.getLong(5))));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StorageException("cannot list the status changes of CA " + ca + ": " + e.getMessage(), e);
     }
   }
 

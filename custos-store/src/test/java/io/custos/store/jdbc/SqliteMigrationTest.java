@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SqliteMigrationTest {
   private static final String VERSION = "test";
-  private static final int LATEST = 5;
+  private static final int LATEST = 6;
   @TempDir Path dir;
 
   private JdbcStorage open(Path file) {
