@@ -92,6 +92,8 @@ final class CommandRoutes {
     calls("cert issue", "POST /v1/ca/{name}/issue");
     calls("cert list", "GET /v1/certs");
     calls("cert show", "GET /v1/certs/{serial}");
+    calls("compromise declare", "POST /v1/compromise");
+    calls("compromise plan", "GET /v1/compromise/plan");
     calls("approval show", "GET /v1/approvals/{id}");
     calls("approval approve", "POST /v1/approvals/{id}/approve");
     calls("approval deny", "POST /v1/approvals/{id}/deny");

@@ -113,6 +113,8 @@ class RouteCapabilityMatrixTest {
       Map.entry("POST /v1/ca/{name}/issue", NONE),
       Map.entry("GET /v1/certs", CA_READERS),
       Map.entry("GET /v1/certs/{serial}", CA_READERS),
+      Map.entry("POST /v1/compromise", CO),
+      Map.entry("GET /v1/compromise/plan", Set.of("crypto-officer", "custodian", "auditor")),
       Map.entry("POST /v1/auth/totp/enroll", ALL),
       Map.entry("POST /v1/auth/totp/confirm", ALL),
       Map.entry("POST /v1/auth/totp/verify", ALL)));

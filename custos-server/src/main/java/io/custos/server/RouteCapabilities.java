@@ -151,6 +151,10 @@ public final class RouteCapabilities {
         "decided by the CA with the requested names as the grant's name constraints");
     cap("GET /v1/certs", "ca:read", "ca/*", List.of(), "with ?ca=NAME checked on ca/NAME");
     cap("GET /v1/certs/{serial}", "ca:read", "ca/*");
+    // key compromise (SS-002 11.6.1–11.6.3)
+    cap("POST /v1/compromise", "compromise:declare", "compromise/declare", List.of(),
+        "revokes with the caller's own ca:revoke and kms:compromise grants; a fresh second factor is required");
+    cap("GET /v1/compromise/plan", "compromise:read", "compromise/plan");
     // second factor: a person enrols and proves their own
     auth("POST /v1/auth/totp/enroll", "the caller enrols its own second factor (people only)");
     auth("POST /v1/auth/totp/confirm", "the caller confirms its own enrolment");

@@ -63,8 +63,11 @@ public final class ConfigLoader {
       "access.approval_expiry", "CUSTOS_ACCESS_APPROVAL_EXPIRY",
       "ca.base_url", "CUSTOS_CA_BASE_URL",
       "ca.expiry_horizons", "CUSTOS_CA_EXPIRY_HORIZONS",
-      "ca.expiry_webhook", "CUSTOS_CA_EXPIRY_WEBHOOK");
-  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms", "access", "ca");
+      "ca.expiry_webhook", "CUSTOS_CA_EXPIRY_WEBHOOK",
+      "compromise.availability_first", "CUSTOS_COMPROMISE_AVAILABILITY_FIRST",
+      "compromise.contacts", "CUSTOS_COMPROMISE_CONTACTS");
+  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms", "access", "ca",
+      "compromise");
   private static final Set<String> PROVIDERS = Set.of("auto", "accp", "jdk");
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -142,6 +145,18 @@ public final class ConfigLoader {
           items.add(item.asText());
         }
         values.put(key, new Value(String.join(",", items), source));
+        continue;
+      }
+      if (key.startsWith("compromise.") && v.isArray()) {
+        // Lists of names or contacts; a contact may hold commas, so items are joined with ';'.
+        java.util.List<String> items = new java.util.ArrayList<>();
+        for (JsonNode item : v) {
+          if (!item.isValueNode() || item.isNull() || item.asText().contains(";")) {
+            throw new ConfigException(source, key, "must be a list of texts without ';'");
+          }
+          items.add(item.asText());
+        }
+        values.put(key, new Value(String.join(";", items), source));
         continue;
       }
       if (key.equals("access.approvals") && v.isObject()) {
@@ -284,7 +299,14 @@ public final class ConfigLoader {
     }).orElse(false);
     return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
         auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals(), limits, allowTls12,
-        get("ca.base_url").map(v -> v.text().trim()).filter(t -> !t.isEmpty()), expiryHorizons(), expiryWebhook());
+        get("ca.base_url").map(v -> v.text().trim()).filter(t -> !t.isEmpty()), expiryHorizons(), expiryWebhook(),
+        semicolonList("compromise.availability_first"), semicolonList("compromise.contacts"));
+  }
+
+  /** A list given as a YAML list, or as one text with items separated by ';' (environment, flags). */
+  private java.util.List<String> semicolonList(String key) {
+    return get(key).map(v -> java.util.Arrays.stream(v.text().split(";")).map(String::trim).filter(t -> !t.isEmpty())
+        .toList()).orElse(java.util.List.of());
   }
 
   /** {@code ca.expiry_horizons}: {@code 30d,7d,1d} (days, hours or minutes). */

@@ -18,6 +18,9 @@ import java.util.Optional;
  * @param caBaseUrl {@code ca.base_url}: the address written into certificates (CRL, OCSP, caIssuers); default the listen address
  * @param caExpiryHorizons when certificate owners are warned of expiry (SS-002 11.5.2), largest first
  * @param caExpiryWebhook where expiry alerts are also POSTed as JSON, if anywhere
+ * @param compromiseAvailabilityFirst {@code compromise.availability_first}: key and CA names the key compromise
+ *     recovery plan keeps in service while recovering; declaring their compromise needs an explicit override (SS-002 11.6.2)
+ * @param compromiseContacts {@code compromise.contacts}: security contacts named in every recovery plan (SS-002 11.6.3)
  */
 public record CustosConfig(
     Path dataDir,
@@ -42,7 +45,9 @@ public record CustosConfig(
     boolean tlsAllowTls12,
     Optional<String> caBaseUrl,
     java.util.List<Duration> caExpiryHorizons,
-    Optional<java.net.URI> caExpiryWebhook) {
+    Optional<java.net.URI> caExpiryWebhook,
+    java.util.List<String> compromiseAvailabilityFirst,
+    java.util.List<String> compromiseContacts) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -70,6 +75,8 @@ public record CustosConfig(
     Objects.requireNonNull(caBaseUrl, "caBaseUrl");
     caExpiryHorizons = java.util.List.copyOf(caExpiryHorizons);
     Objects.requireNonNull(caExpiryWebhook, "caExpiryWebhook");
+    compromiseAvailabilityFirst = java.util.List.copyOf(compromiseAvailabilityFirst);
+    compromiseContacts = java.util.List.copyOf(compromiseContacts);
   }
 
   /**
@@ -98,7 +105,8 @@ public record CustosConfig(
     this(dataDir, listen, tlsCert, tlsKey, storage, logFormat, logLevel, maxRequestBytes, idleTimeout, auditFile,
         auditSyslog, auditSyslogCa, auditCheckpointEvery, auditCheckpointInterval, monitor, kmsProvider,
         kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults(), false,
-        Optional.empty(), io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS, Optional.empty());
+        Optional.empty(), io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS, Optional.empty(), java.util.List.of(),
+        java.util.List.of());
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */
