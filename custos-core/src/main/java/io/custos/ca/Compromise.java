@@ -158,7 +158,7 @@ public final class Compromise {
       }
     }
     if (!(target instanceof Target.Key)) {
-      keyNames.addAll(managedKeysWith(caller, hashes));
+      keyNames.addAll(managedKeysWith(hashes));
     }
     List<CaState> allCas = authority.all();
     List<CaState> compromisedCas = allCas.stream().filter(c -> keyNames.contains(c.keyName())).toList();
@@ -296,11 +296,15 @@ public final class Compromise {
     return new RevokedCertificate(r.serial(), r.ca(), row.subject(), r.reason(), r.changed());
   }
 
-  /** Managed keys (CA keys included) any of whose versions has one of these public keys. */
-  private List<String> managedKeysWith(Caller caller, Set<String> hashes) {
+  /**
+   * Managed keys (CA keys included) any of whose versions has one of these public keys, whoever
+   * owns them: the declaration is authorised as a whole, and marking each key still needs the
+   * caller's kms:compromise.
+   */
+  private List<String> managedKeysWith(Set<String> hashes) {
     List<String> out = new ArrayList<>();
-    for (var entry : keys.inventory(caller)) {
-      ManagedKey k = entry.ca() ? keys.caKey(entry.name()) : keys.get(caller, entry.name());
+    for (var entry : keys.inventory()) {
+      ManagedKey k = keys.metadata(entry.name());
       if (k.versions().stream().map(ManagedKey.Version::publicKey).filter(p -> p.length > 0)
           .anyMatch(p -> hashes.contains(hex(Certificates.spkiHash(p))))) {
         out.add(k.name());

@@ -29,6 +29,8 @@ import java.util.TreeSet;
  * central logging sees every revocation (SS-002 11.6.5).
  */
 public final class CompromiseRoutes implements RouteModule {
+  /** Key, CA and serial names as they may appear in a resource: short and plain. */
+  private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
   private static final Set<String> FIELDS = Set.of("public_key", "key", "cert", "ca", "reason", "override_availability");
 
   private final Compromise compromise;
@@ -104,6 +106,12 @@ public final class CompromiseRoutes implements RouteModule {
     if (given != 1) {
       throw new InvalidInputException("name exactly one of 'public_key', 'key' or 'cert'");
     }
+    for (var named : List.of(Map.entry("key", key), Map.entry("cert", cert), Map.entry("ca", ca))) {
+      named.getValue().filter(v -> !NAME.matcher(v).matches()).ifPresent(v -> {
+        throw new InvalidInputException("'" + named.getKey() + "' must be a name or serial of 1 to 128 letters, digits, "
+            + "'.', '_', ':' or '-'");
+      });
+    }
     if (ca.isPresent() && cert.isEmpty()) {
       throw new InvalidInputException("'ca' goes with 'cert' only");
     }
@@ -171,6 +179,12 @@ public final class CompromiseRoutes implements RouteModule {
     Optional<String> key = Optional.ofNullable(ctx.queryParam("key")).filter(s -> !s.isBlank());
     Optional<String> ca = Optional.ofNullable(ctx.queryParam("ca")).filter(s -> !s.isBlank());
     RecoveryPlan.Format format = RecoveryPlan.Format.of(Optional.ofNullable(ctx.queryParam("format")).orElse("md"));
+    for (var named : List.of(Map.entry("key", key), Map.entry("ca", ca))) {
+      named.getValue().filter(v -> !NAME.matcher(v).matches()).ifPresent(v -> {
+        throw new InvalidInputException("'" + named.getKey() + "' must be a name of 1 to 128 letters, digits, '.', '_', "
+            + "':' or '-'");
+      });
+    }
     String resource = ca.map(c -> "compromise/plan/ca/" + c).or(() -> key.map(k -> "compromise/plan/keys/" + k))
         .orElse("compromise/plan");
     call.run(ctx, Optional.of(RecoveryPlan.READ), RecoveryPlan.READ_RESOURCE, "compromise.plan", resource,

@@ -182,6 +182,8 @@ class CompromiseRoutesTest {
     assertThat(ok(post(Map.of("key", "ca.issuing-a", "reason", "x", "override_availability", "yes")), 400)
         .get("detail").asText()).contains("override_availability");
     assertThat(ok(post(Map.of("cert", "ffff", "reason", "x")), 404).get("detail").asText()).contains("ffff");
+    assertThat(ok(post(Map.of("key", "x".repeat(2000), "reason", "x")), 400).get("detail").asText())
+        .contains("'key' must be a name");
     assertThat(status(leafSerial)).isEqualTo("good");
     assertThat(status(importedSerial)).isEqualTo("good");
   }
@@ -201,6 +203,7 @@ class CompromiseRoutesTest {
     assertThat(html.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
     assertThat(ok(node.get("/v1/compromise/plan?format=pdf"), 400).get("detail").asText()).contains("md, html or json");
     assertThat(ok(node.get("/v1/compromise/plan?ca=nope"), 404).get("detail").asText()).contains("nope");
+    assertThat(ok(node.get("/v1/compromise/plan?ca=%3Cscript%3E"), 400).get("detail").asText()).contains("'ca'");
     assertThat(auditText()).contains("\"action\":\"compromise.plan\"");
   }
 }
