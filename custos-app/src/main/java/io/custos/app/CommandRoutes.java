@@ -101,6 +101,8 @@ final class CommandRoutes {
     calls("cert revoke", "POST /v1/certs/{serial}/revoke");
     calls("crl fetch", "GET /v1/ca/{name}/crl", "GET /v1/ca/{name}/crl/delta");
     calls("crl import", "POST /v1/ca/{name}/crl");
+    calls("compromise declare", "POST /v1/compromise");
+    calls("compromise plan", "GET /v1/compromise/plan");
     calls("approval show", "GET /v1/approvals/{id}");
     calls("approval approve", "POST /v1/approvals/{id}/approve");
     calls("approval deny", "POST /v1/approvals/{id}/deny");

@@ -13,7 +13,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {ServerCommand.class, StatusCommand.class, OperatorCommand.class, KeyCommand.class, AuditCommand.class,
         TrustCommand.class, TotpCommand.class, ApprovalCommand.class, CompletionCommand.class,
         PrincipalCommand.class, TokenCommand.class, LoginCommand.class, LoginCommand.Logout.class, PolicyCommand.class,
-        AccessCommand.class, CaCommand.class, CertCommand.class, CrlCommand.class, CeremonyCommand.class,
+        AccessCommand.class, CaCommand.class, CertCommand.class, CrlCommand.class, CeremonyCommand.class, CompromiseCommand.class,
         picocli.CommandLine.HelpCommand.class},
     footer = {"", "Environment:",
         "  CUSTOS_ADDR     server address for client commands",

@@ -228,7 +228,8 @@ final class Node implements AutoCloseable {
               io.custos.server.TotpRoutes.module(secondFactors, audit, gate, dev),
               io.custos.server.CaRoutes.module(authority, storage.certificates(), audit, gate, dev),
               io.custos.server.OcspRoutes.module(ocsp, metrics),
-              io.custos.server.CrlRoutes.module(authority, crls, audit, gate, dev)),
+              io.custos.server.CrlRoutes.module(authority, crls, audit, gate, dev),
+              compromiseRoutes(config, authority, keys, storage, access, audit, gate, dev)),
           metrics, new io.custos.trust.ClientCertificates(access, trust));
       Node node = new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
       node.devCa = devCa;
@@ -238,6 +239,19 @@ final class Node implements AutoCloseable {
       closeAll(opened.reversed());
       throw e;
     }
+  }
+
+  /** Key compromise: declaring it (SS-002 11.6.1–11.6.2) and the recovery plan (11.6.3), from configuration. */
+  private static io.custos.server.RouteModule compromiseRoutes(CustosConfig config,
+      io.custos.ca.CertificateAuthority authority, KeyManager keys, Storage storage, AccessControl access, AuditLog audit,
+      io.custos.access.AccessGate gate, boolean dev) {
+    java.util.Set<String> availabilityFirst = java.util.Set.copyOf(config.compromiseAvailabilityFirst());
+    io.custos.ca.Compromise compromise = new io.custos.ca.Compromise(authority, keys, storage.certificates(), access, gate,
+        new io.custos.ca.Compromise.Settings(availabilityFirst));
+    io.custos.ca.RecoveryPlan plans = new io.custos.ca.RecoveryPlan(authority, keys, storage.certificates(), access, audit,
+        gate, new io.custos.ca.RecoveryPlan.Settings(config.compromiseContacts(), availabilityFirst),
+        java.time.Clock.systemUTC());
+    return io.custos.server.CompromiseRoutes.module(compromise, plans, audit, gate, dev);
   }
 
   /**

@@ -124,6 +124,8 @@ class RouteCapabilityMatrixTest {
       Map.entry("GET /v1/ca/{name}/crl", ALL),
       Map.entry("GET /v1/ca/{name}/crl/delta", ALL),
       Map.entry("POST /v1/ca/{name}/crl", CO),
+      Map.entry("POST /v1/compromise", CO),
+      Map.entry("GET /v1/compromise/plan", Set.of("crypto-officer", "custodian", "auditor")),
       Map.entry("POST /v1/auth/totp/enroll", ALL),
       Map.entry("POST /v1/auth/totp/confirm", ALL),
       Map.entry("POST /v1/auth/totp/verify", ALL)));

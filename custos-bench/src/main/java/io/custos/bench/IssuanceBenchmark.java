@@ -232,6 +232,11 @@ public class IssuanceBenchmark {
     }
 
     @Override
+    public List<CertificateRow> certificatesOfKey(byte[] spkiHash) {
+      return certifiedKey(spkiHash).map(rows::get).stream().toList();
+    }
+
+    @Override
     public List<CertificateRow> query(Query query) {
       throw new UnsupportedOperationException();
     }

@@ -162,11 +162,20 @@ public final class AccessControl implements AccessGate, Authenticator {
 
   /** A new token for {@code principal}; the text is shown once. */
   public Tokens.Issued createToken(String principal, Duration ttl, Duration maxTtl, String createdBy) {
+    return createToken(principal, ttl, maxTtl, createdBy, Optional.empty());
+  }
+
+  /**
+   * A new token, recording the client certificate (SPKI SHA-256, hex) its creator authenticated
+   * with, so that a compromise of that key revokes the token too (SS-002 11.6.1).
+   */
+  public Tokens.Issued createToken(String principal, Duration ttl, Duration maxTtl, String createdBy,
+      Optional<String> obtainedWith) {
     Principal p = principal(principal).orElseThrow(() -> new NotFoundException("no principal '" + principal + "'"));
     if (p.disabled()) {
       throw new ConflictException("principal '" + principal + "' is disabled");
     }
-    return tokens.create(principal, ttl, maxTtl, createdBy);
+    return tokens.create(principal, ttl, maxTtl, createdBy, obtainedWith);
   }
 
   public Optional<Tokens.Info> lookupToken(String token) {
@@ -235,6 +244,32 @@ public final class AccessControl implements AccessGate, Authenticator {
     for (String n : records.list(POLICY_TYPE, "", 10_000)) {
       Policy p = policy(n).orElseThrow();
       List<Grant> kept = p.grants().stream().filter(g -> !g.resource().equals("keys/" + keyName)).toList();
+      if (kept.size() != p.grants().size()) {
+        writePolicy(new Policy(p.name(), p.version(), p.description(), kept, p.stepUp(), p.stepUpWithin()));
+        changed.add(n);
+      }
+    }
+    return changed;
+  }
+
+  /** Revokes every token obtained by a caller authenticated with this client certificate (SPKI SHA-256 hex). */
+  public List<String> revokeTokensObtainedWith(String spkiSha256) {
+    return tokens.revokeObtainedWith(spkiSha256);
+  }
+
+  /**
+   * Removes every grant on {@code resource} or anything under it ({@code ca/issuing},
+   * {@code ca/issuing/profiles/tls-server}) from stored policies; wildcard grants that name no
+   * particular resource are left.
+   *
+   * @return the policies changed
+   */
+  public List<String> revokeGrantsUnder(String resource) {
+    List<String> changed = new ArrayList<>();
+    for (String n : records.list(POLICY_TYPE, "", 10_000)) {
+      Policy p = policy(n).orElseThrow();
+      List<Grant> kept = p.grants().stream()
+          .filter(g -> !g.resource().equals(resource) && !g.resource().startsWith(resource + "/")).toList();
       if (kept.size() != p.grants().size()) {
         writePolicy(new Policy(p.name(), p.version(), p.description(), kept, p.stepUp(), p.stepUpWithin()));
         changed.add(n);

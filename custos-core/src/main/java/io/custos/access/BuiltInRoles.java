@@ -18,7 +18,7 @@ public final class BuiltInRoles {
         List.of(g("access:*", "**"), g("trust:*", "**"), g("sys:read", "**"), g("approval:read", "**")),
         Set.of("access:policy-write", "access:role-write", "access:revoke", "trust:import", "trust:export"));
     role("custodian", "Crypto custodian: seals the node and rotates the barrier; witnesses ceremonies.",
-        List.of(g("operator:*", "**"), g("sys:read", "**")), Set.of("operator:*"));
+        List.of(g("operator:*", "**"), g("sys:read", "**"), g("compromise:read", "compromise/**")), Set.of("operator:*"));
     role("crypto-officer", "Runs the key and CA lifecycle: creates, rotates, backs up, restores and destroys.",
         List.of(g("kms:create", "keys/**"), g("kms:import", "keys/**"), g("kms:list", "**"), g("kms:read", "keys/**"),
             g("kms:rotate", "keys/**"), g("kms:manage", "keys/**"), g("kms:compromise", "keys/**"),
@@ -26,14 +26,16 @@ public final class BuiltInRoles {
             g("kms:export", "keys/**"), g("kms:wrap", "keys/**"), g("kms:unwrap", "keys/**"),
             g("ca:create", "ca/**"), g("ca:read", "ca/**"), g("ca:revoke", "ca/**"), g("ca:profile", "ca/profiles/**"),
             g("sys:read", "**"),
-            g("audit:import", "audit/offline")),
-        Set.of("kms:destroy", "kms:compromise", "kms:backup", "kms:restore", "kms:export", "ca:create", "ca:profile"));
+            g("audit:import", "audit/offline"),
+            g("compromise:declare", "compromise/**"), g("compromise:read", "compromise/**")),
+        Set.of("kms:destroy", "kms:compromise", "kms:backup", "kms:restore", "kms:export", "ca:create", "ca:profile",
+            "compromise:declare"));
     role("operator", "Keeps the service running: health, seal status, inventories; no key use.",
         List.of(g("sys:read", "**"), g("kms:list", "**"), g("kms:read", "keys/**"), g("ca:read", "ca/**")), Set.of());
     role("auditor", "Reads the audit log, inventories and the access review; changes nothing.",
         List.of(g("audit:read", "**"), g("access:read", "**"), g("access:review", "**"), g("kms:list", "**"),
             g("kms:read", "keys/**"), g("ca:read", "ca/**"), g("trust:read", "**"), g("approval:read", "**"),
-            g("sys:read", "**")), Set.of());
+            g("sys:read", "**"), g("compromise:read", "compromise/**")), Set.of());
     role("requester", "Asks for certificates within the names its grants allow; reads CAs.",
         List.of(g("ca:read", "ca/**"), g("approval:read", "**")), Set.of());
     role("approver", "Approves or denies requests that need dual control.",

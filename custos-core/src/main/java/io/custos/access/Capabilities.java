@@ -59,6 +59,8 @@ public final class Capabilities {
     m.put("ca:issue", "issue certificates");
     m.put("ca:revoke", "revoke certificates");
     m.put("ca:profile", "create, replace and delete custom certificate profiles");
+    m.put("compromise:declare", "declare a key compromised, revoking everything tied to it");
+    m.put("compromise:read", "read the key compromise recovery plan");
     ALL = Collections.unmodifiableMap(m);
   }
 

@@ -37,8 +37,12 @@ public final class Tokens {
   static final Duration MAX_TTL = Duration.ofDays(32);
 
   /** What is known about a token; never the token itself. */
+  /**
+   * @param obtainedWith the client certificate (SPKI SHA-256, hex) its creator authenticated with,
+   *     if it was obtained that way: revoked with the certificate's key (SS-002 11.6.1)
+   */
   public record Info(String accessor, String principal, Instant createdAt, Instant expiresAt, Instant maxExpiresAt,
-      Optional<Instant> secondFactorAt, String createdBy) {
+      Optional<Instant> secondFactorAt, String createdBy, Optional<String> obtainedWith) {
     public boolean expired(Instant now) {
       return !now.isBefore(expiresAt);
     }
@@ -64,7 +68,7 @@ public final class Tokens {
     this.clock = clock;
   }
 
-  Issued create(String principal, Duration ttl, Duration maxTtl, String createdBy) {
+  Issued create(String principal, Duration ttl, Duration maxTtl, String createdBy, Optional<String> obtainedWith) {
     if (ttl.isNegative() || ttl.isZero() || maxTtl.compareTo(ttl) < 0 || maxTtl.compareTo(MAX_TTL) > 0) {
       throw new InvalidInputException("token ttl must be positive and at most max ttl, itself at most "
           + MAX_TTL.toDays() + " days");
@@ -77,7 +81,8 @@ public final class Tokens {
     module.drbg().nextBytes(acc);
     String accessor = HexFormat.of().formatHex(acc);
     Instant now = clock.instant();
-    Info info = new Info(accessor, principal, now, now.plus(ttl), now.plus(maxTtl), Optional.empty(), createdBy);
+    Info info = new Info(accessor, principal, now, now.plus(ttl), now.plus(maxTtl), Optional.empty(), createdBy,
+        obtainedWith);
     String id = hash(token);
     write(id, info, 0);
     records.put(ACCESSOR_TYPE, accessor, barrier.get().seal(ACCESSOR_TYPE, accessor, 1,
@@ -110,7 +115,7 @@ public final class Tokens {
     Instant until = now.plus(increment);
     Info next = new Info(info.accessor(), info.principal(), info.createdAt(),
         until.isAfter(info.maxExpiresAt()) ? info.maxExpiresAt() : until, info.maxExpiresAt(), info.secondFactorAt(),
-        info.createdBy());
+        info.createdBy(), info.obtainedWith());
     write(id, next, r.version());
     return next;
   }
@@ -121,7 +126,7 @@ public final class Tokens {
     StoredRecord r = records.get(TYPE, id).orElseThrow(() -> new NotFoundException("no such token"));
     Info info = read(id, r);
     Info next = new Info(info.accessor(), info.principal(), info.createdAt(), info.expiresAt(), info.maxExpiresAt(),
-        Optional.of(at), info.createdBy());
+        Optional.of(at), info.createdBy(), info.obtainedWith());
     write(id, next, r.version());
     return next;
   }
@@ -161,6 +166,17 @@ public final class Tokens {
     return out;
   }
 
+  /** Revokes every live token obtained with this client certificate; returns their accessors. */
+  List<String> revokeObtainedWith(String spkiSha256) {
+    List<String> out = new ArrayList<>();
+    for (Info i : list(null)) {
+      if (i.obtainedWith().filter(spkiSha256::equals).isPresent() && revoke(i.accessor())) {
+        out.add(i.accessor());
+      }
+    }
+    return out;
+  }
+
   int revokeAll(String principal) {
     int n = 0;
     for (Info i : list(principal)) {
@@ -174,6 +190,7 @@ public final class Tokens {
         .put("created", info.createdAt().toString()).put("expires", info.expiresAt().toString())
         .put("max_expires", info.maxExpiresAt().toString()).put("created_by", info.createdBy());
     info.secondFactorAt().ifPresent(t -> f.put("second_factor", t.toString()));
+    info.obtainedWith().ifPresent(c -> f.put("obtained_with", c));
     try {
       records.put(TYPE, id, barrier.get().seal(TYPE, id, expectedVersion + 1, f.encode()), expectedVersion);
     } catch (ConflictException e) {
@@ -185,7 +202,7 @@ public final class Tokens {
     Fields f = Fields.decode(barrier.get().open(TYPE, id, r.version(), r.payload()));
     return new Info(f.one("accessor"), f.one("principal"), Instant.parse(f.one("created")),
         Instant.parse(f.one("expires")), Instant.parse(f.one("max_expires")),
-        f.optional("second_factor").map(Instant::parse), f.one("created_by"));
+        f.optional("second_factor").map(Instant::parse), f.one("created_by"), f.optional("obtained_with"));
   }
 
   /** HMAC-SHA-256 of the token under the instance's token key, hex. */

@@ -19,7 +19,8 @@ import java.util.Optional;
  * A certificate authority as stored (under the barrier, record {@code ca.authority/<name>}).
  *
  * @param keyName the managed key (attribute ca) that signs for it
- * @param state {@code pending} (request made, waiting for its parent's signature) or {@code active}
+ * @param state {@code pending} (request made, waiting for its parent's signature), {@code active}, or
+ *     {@code compromised} (its key was declared compromised: it signs nothing more, SS-002 11.6.1)
  * @param chain the certificates above this CA's own, up to and including the root
  * @param request the pending CA's PKCS#10 request for its parent
  */

@@ -66,6 +66,8 @@ public final class CertificateAuthority {
   public static final String CA_TYPE = "ca.authority";
   /** Custom profiles made through the API, under the barrier. */
   public static final String PROFILE_TYPE = "ca.profile";
+  /** The state of a CA whose key was declared compromised: it signs nothing more. */
+  public static final String COMPROMISED = "compromised";
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,47}");
 
   /** The owner of a certificate as the inventory shows it (SS-002 11.5.2). */
@@ -266,7 +268,7 @@ public final class CertificateAuthority {
    */
   public CaState signSubordinate(Caller caller, String parentName, String childName, Duration validity) {
     require(caller, "ca:create", "ca/" + childName, Map.of());
-    CaState parent = active(parentName);
+    CaState parent = issuing(parentName);
     CaState child = get(childName);
     if (!child.state().equals("pending")) {
       throw new ConflictException("CA '" + childName + "' is " + child.state() + ", not pending");
@@ -467,7 +469,7 @@ public final class CertificateAuthority {
   private record Prepared(Owner owner, Instant now, Instant notAfter, byte[] spkiHash) {}
 
   private CaState issuingCa(String caName) {
-    CaState ca = active(caName);
+    CaState ca = issuing(caName);
     if (ca.level() != CaLevel.SUBORDINATE) {
       throw new ControlViolationException("SS-002 11.3.1", "CA '" + caName + "' is a " + ca.level().id()
           + " CA; end-entity certificates come from subordinate (issuing) CAs");
@@ -746,6 +748,61 @@ public final class CertificateAuthority {
     if (gate.check(caller, capability, resource, attributes) instanceof Decision.Deny d) {
       throw new PermissionDeniedException(d.control().orElse("SS-002 11.3.12"), d.reason());
     }
+  }
+
+  /** An active CA that may sign: a CA whose key was declared compromised signs nothing more. */
+  private CaState issuing(String name) {
+    CaState ca = get(name);
+    if (ca.state().equals(COMPROMISED)) {
+      throw new ControlViolationException("SS-002 11.6.1", "CA '" + name + "' signs nothing: its key was declared "
+          + "compromised; re-key it as a new CA (see `custos compromise plan --ca " + name + "`)");
+    }
+    return active(name);
+  }
+
+  // ---------------------------------------------------------------- compromise (package-private)
+
+  /** Every CA as stored, whatever its state, without an access check (the caller checked). */
+  List<CaState> all() {
+    List<CaState> out = new ArrayList<>();
+    for (String n : records.list(CA_TYPE, "", 10_000)) {
+      find(n).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  /** Marks a CA as unable to sign anything (SS-002 11.6.1); false if it already was. */
+  boolean markCompromised(String name) {
+    StoredRecord r = records.get(CA_TYPE, name).orElseThrow(() -> new NotFoundException("no CA named '" + name + "'"));
+    CaState ca = decode(r);
+    if (ca.state().equals(COMPROMISED)) {
+      return false;
+    }
+    write(new CaState(ca.name(), ca.level(), ca.keyName(), COMPROMISED, ca.subjectDer(), ca.certificate(), ca.chain(),
+        ca.owner(), ca.createdAt(), ca.request()), r.version());
+    return true;
+  }
+
+  /**
+   * Puts a CA's certificate into its parent's inventory (where revocation, CRLs and OCSP find it),
+   * unless it is there already; returns its serial.
+   */
+  String recordCaCertificate(String parentName, CaState child) {
+    X509Certificate cert = x509(child.certificate().orElseThrow());
+    String serial = cert.getSerialNumber().toString(16);
+    if (certificates.get(serial).isEmpty()) {
+      Owner owner = owners.apply(child.owner()).orElse(new Owner(child.owner(), child.owner(), "unknown"));
+      certificates.add(new CertificateRecords.CertificateRow(serial, parentName, owner.id(), owner.name(), owner.contact(),
+          "ca-" + child.level().id(), child.subject(), List.of(), Certificates.spkiHash(cert.getPublicKey().getEncoded()),
+          cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant(), child.createdAt(), "good", Optional.empty(),
+          Optional.empty(), child.certificate().orElseThrow()));
+    }
+    return serial;
+  }
+
+  /** The serial of a certificate (DER), as the inventory spells it. */
+  static String serialOf(byte[] der) {
+    return x509(der).getSerialNumber().toString(16);
   }
 
   private CaState active(String name) {

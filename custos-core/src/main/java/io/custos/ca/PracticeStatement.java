@@ -278,7 +278,11 @@ public final class PracticeStatement {
   }
 
   /** A small document model, rendered to Markdown or HTML with the escaping each needs. */
-  private static final class Doc {
+  /** A document of headings, paragraphs, lists and tables, rendered as Markdown or HTML (shared with {@link RecoveryPlan}). */
+  static final class Doc {
+    /** Put before the title in the HTML {@code <title>}. */
+    String titlePrefix = "Certification Practice Statement — ";
+
     private sealed interface Block {}
 
     private record Heading(int level, String text) implements Block {}
@@ -346,7 +350,7 @@ public final class PracticeStatement {
 
     String html(String title) {
       StringBuilder out = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-          + "<title>Certification Practice Statement — " + esc(title) + "</title>\n</head>\n<body>\n");
+          + "<title>" + esc(titlePrefix) + esc(title) + "</title>\n</head>\n<body>\n");
       for (Block b : blocks) {
         switch (b) {
           case Heading h -> out.append("<h").append(h.level()).append('>').append(esc(h.text())).append("</h")

@@ -587,6 +587,23 @@ public final class KeyManager implements AutoCloseable {
   }
 
   /** A CA key's metadata, for its certificate authority. */
+  /**
+   * A key's metadata (never material) without an access check, for reports whose callers were
+   * authorised for the report itself (the key compromise recovery plan, SS-002 11.6.3).
+   */
+  public ManagedKey metadata(String name) {
+    return load(name);
+  }
+
+  /** The whole key inventory without an access check, for the same reports as {@link #metadata}. */
+  public List<InventoryEntry> inventory() {
+    List<InventoryEntry> out = new ArrayList<>();
+    for (String n : records.list(KEY_TYPE, "", 10_000)) {
+      out.add(entry(load(n)));
+    }
+    return out;
+  }
+
   public ManagedKey caKey(String name) {
     ManagedKey key = load(name);
     if (!key.ca()) {

@@ -169,6 +169,14 @@ public interface CertificateRecords {
   /** The serial that first certified this key, if any. */
   Optional<String> certifiedKey(byte[] spkiHash);
 
+  /**
+   * Every certificate that carries this public key (SHA-256 of its SubjectPublicKeyInfo), in
+   * every CA, in serial order. Normally at most one, since issuance refuses a key certified
+   * before; more when certificates were imported around that rule. A compromise revokes them all
+   * (SS-002 11.6.1).
+   */
+  List<CertificateRow> certificatesOfKey(byte[] spkiHash);
+
   Optional<CertificateRow> get(String serial);
 
   List<CertificateRow> query(Query query);

@@ -248,6 +248,26 @@ public final class Certificates {
     return Arrays.copyOf(sha256(key), 20);
   }
 
+  /**
+   * The SubjectPublicKeyInfo (DER) of a public key given either as an SPKI or inside an X.509
+   * certificate.
+   *
+   * @throws InvalidInputException for anything else
+   */
+  public static byte[] publicKeyInfo(byte[] der) {
+    try {
+      org.bouncycastle.asn1.ASN1Sequence seq = org.bouncycastle.asn1.ASN1Sequence.getInstance(
+          org.bouncycastle.asn1.ASN1Primitive.fromByteArray(der));
+      SubjectPublicKeyInfo spki = seq.size() == 3
+          ? org.bouncycastle.asn1.x509.Certificate.getInstance(seq).getSubjectPublicKeyInfo()
+          : SubjectPublicKeyInfo.getInstance(seq);
+      spki.getPublicKeyData().getBytes();
+      return spki.getEncoded("DER");
+    } catch (IOException | RuntimeException e) {
+      throw new InvalidInputException("not a public key (SubjectPublicKeyInfo) or an X.509 certificate");
+    }
+  }
+
   /** SHA-256 of the whole SubjectPublicKeyInfo: Custos's index of certified keys. */
   public static byte[] spkiHash(byte[] spki) {
     return sha256(spki);

@@ -34,6 +34,23 @@ public final class MemoryCertificateRecords implements CertificateRecords {
   }
 
   @Override
+  public List<CertificateRow> certificatesOfKey(byte[] spkiHash) {
+    return rows.values().stream().filter(r -> java.util.Arrays.equals(r.spkiHash(), spkiHash)).toList();
+  }
+
+  /**
+   * Stores a row without claiming its key: a certificate imported from elsewhere around the rule
+   * that a key is certified once (the situation a compromise of a shared key must still clean up).
+   */
+  public synchronized void importUnchecked(CertificateRow row) {
+    if (rows.containsKey(row.serial())) {
+      throw new ConflictException("serial " + row.serial() + " already exists");
+    }
+    keys.putIfAbsent(HexFormat.of().formatHex(row.spkiHash()), row.serial());
+    rows.put(row.serial(), row);
+  }
+
+  @Override
   public Optional<CertificateRow> get(String serial) {
     return Optional.ofNullable(rows.get(serial));
   }

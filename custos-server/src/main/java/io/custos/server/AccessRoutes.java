@@ -309,7 +309,9 @@ public final class AccessRoutes implements RouteModule {
     params.put("ttl", ttl.toSeconds() + "s");
     params.put("max_ttl", max.toSeconds() + "s");
     call.run(ctx, Optional.of("access:token-create"), "access.token.create", "access/tokens/" + principal, params, () -> {
-      Tokens.Issued issued = access.createToken(principal, ttl, max, call.caller(ctx).principalId());
+      Caller creator = call.caller(ctx);
+      Tokens.Issued issued = access.createToken(principal, ttl, max, creator.principalId(),
+          Authentication.certificateUsed(ctx, creator));
       params.put("accessor", issued.info().accessor());
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("token", issued.token());

@@ -96,6 +96,24 @@ final class Authentication {
     return java.util.List.of();
   }
 
+  /**
+   * The SPKI SHA-256 (hex) of the client certificate a caller authenticated with ({@code mtls}),
+   * if it did: recorded on tokens it obtains, so that a compromise of the key revokes them.
+   */
+  static Optional<String> certificateUsed(Context ctx, Caller caller) {
+    if (!caller.authMethod().equals("mtls")) {
+      return Optional.empty();
+    }
+    return clientCertificate(ctx).map(c -> {
+      try {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(c.getPublicKey().getEncoded()));
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
   private static Optional<X509Certificate> clientCertificate(Context ctx) {
     Object chain = ctx.req().getAttribute("jakarta.servlet.request.X509Certificate");
     if (chain instanceof X509Certificate[] certs && certs.length > 0) {

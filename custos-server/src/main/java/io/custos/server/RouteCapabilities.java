@@ -170,6 +170,10 @@ public final class RouteCapabilities {
     pub("GET /v1/ca/{name}/crl/delta", "the Freshest CRL (delta) of the CA's full CRL: relying parties fetch it");
     cap("POST /v1/ca/{name}/crl", "ca:create", "ca/{name}", List.of(),
         "publishes the offline root's CRL; accepted only with the root's valid signature");
+    // key compromise (SS-002 11.6.1–11.6.3)
+    cap("POST /v1/compromise", "compromise:declare", "compromise/declare", List.of(),
+        "revokes with the caller's own ca:revoke and kms:compromise grants; a fresh second factor is required");
+    cap("GET /v1/compromise/plan", "compromise:read", "compromise/plan");
     // second factor: a person enrols and proves their own
     auth("POST /v1/auth/totp/enroll", "the caller enrols its own second factor (people only)");
     auth("POST /v1/auth/totp/confirm", "the caller confirms its own enrolment");

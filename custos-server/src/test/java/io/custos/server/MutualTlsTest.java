@@ -110,7 +110,8 @@ class MutualTlsTest {
     SystemHealth health = new SystemHealth(TestNode.VERSION, storage, () -> SystemState.UNSEALED,
         InstantSource.system(), false);
     server = ApiServer.start(tls, TestNode.VERSION.version(), health,
-        List.of(TrustRoutes.module(trust, log, access, false)), new Metrics(), new ClientCertificates(access, trust));
+        List.of(TrustRoutes.module(trust, log, access, false), AccessRoutes.module(access, log, access, false)),
+        new Metrics(), new ClientCertificates(access, trust));
   }
 
   @AfterEach
@@ -179,6 +180,27 @@ class MutualTlsTest {
       assertThat(after.statusCode()).isEqualTo(401);
       assertThat(after.body()).contains("missing, invalid, expired or revoked credentials").doesNotContain("bound");
     }
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — a token obtained with a client certificate records it, and a compromise of that key revokes it")
+  void tokenObtainedWithCertificate() throws Exception {
+    access.writePolicy(new io.custos.access.Policy("robot-tokens", 0, "", List.of(io.custos.access.Grant.of(
+        "access:token-create", "access/tokens/robot")), java.util.Set.of(), io.custos.access.Policy.DEFAULT_STEP_UP));
+    access.updatePrincipal("robot", p -> p.withRoles(p.roles(), List.of("robot-tokens")));
+    String other = access.createToken("robot", java.time.Duration.ofHours(1), java.time.Duration.ofHours(1), "admin")
+        .info().accessor();
+    try (HttpClient robot = client("robot")) {
+      HttpResponse<String> r = robot.send(HttpRequest.newBuilder(server.address().resolve("/v1/access/tokens"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"principal\":\"robot\",\"ttl\":\"1h\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+    var viaCertificate = access.tokens("robot").stream().filter(t -> t.obtainedWith().isPresent()).toList();
+    assertThat(viaCertificate).singleElement().satisfies(t -> assertThat(t.obtainedWith()).contains(spki("robot")));
+    assertThat(access.revokeTokensObtainedWith(spki("robot"))).containsExactly(viaCertificate.getFirst().accessor());
+    assertThat(access.tokens("robot")).extracting(t -> t.accessor()).containsExactly(other);
   }
 
   @Test

@@ -70,8 +70,11 @@ public final class ConfigLoader {
       "ca.ocsp.nonce", "CUSTOS_CA_OCSP_NONCE",
       "ca.ocsp.cache_entries", "CUSTOS_CA_OCSP_CACHE_ENTRIES",
       "ca.crl_next_update", "CUSTOS_CA_CRL_NEXT_UPDATE",
-      "ca.crl_regenerate_every", "CUSTOS_CA_CRL_REGENERATE_EVERY");
-  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms", "access", "ca");
+      "ca.crl_regenerate_every", "CUSTOS_CA_CRL_REGENERATE_EVERY",
+      "compromise.availability_first", "CUSTOS_COMPROMISE_AVAILABILITY_FIRST",
+      "compromise.contacts", "CUSTOS_COMPROMISE_CONTACTS");
+  private static final Set<String> SECTIONS = Set.of("tls", "log", "limits", "audit", "monitor", "kms", "access", "ca",
+      "compromise");
   private static final Set<String> PROVIDERS = Set.of("auto", "accp", "jdk");
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -160,6 +163,18 @@ public final class ConfigLoader {
         } catch (JsonProcessingException unreadable) {
           throw new ConfigException(source, key, "cannot be read: " + unreadable.getOriginalMessage());
         }
+        continue;
+      }
+      if (key.startsWith("compromise.") && v.isArray()) {
+        // Lists of names or contacts; a contact may hold commas, so items are joined with ';'.
+        java.util.List<String> items = new java.util.ArrayList<>();
+        for (JsonNode item : v) {
+          if (!item.isValueNode() || item.isNull() || item.asText().contains(";")) {
+            throw new ConfigException(source, key, "must be a list of texts without ';'");
+          }
+          items.add(item.asText());
+        }
+        values.put(key, new Value(String.join(";", items), source));
         continue;
       }
       if (key.equals("access.approvals") && v.isObject()) {
@@ -303,7 +318,8 @@ public final class ConfigLoader {
     return new CustosConfig(dataDir, listen, cert, key, storage, format, level, maxBody, idle,
         auditFile, syslog, syslogCa, every, interval, monitor(), provider, approved, approvals(), limits, allowTls12,
         get("ca.base_url").map(v -> v.text().trim()).filter(t -> !t.isEmpty()), expiryHorizons(), expiryWebhook(),
-        caProfiles(), ocsp(), crl());
+        caProfiles(), ocsp(), crl(), semicolonList("compromise.availability_first"),
+        semicolonList("compromise.contacts"));
   }
 
   /**
@@ -410,6 +426,12 @@ public final class ConfigLoader {
       throw new ConfigException(v.source(), every.isPresent() ? "ca.crl_regenerate_every" : "ca.crl_next_update",
           e.getMessage());
     }
+  }
+
+  /** A list given as a YAML list, or as one text with items separated by ';' (environment, flags). */
+  private java.util.List<String> semicolonList(String key) {
+    return get(key).map(v -> java.util.Arrays.stream(v.text().split(";")).map(String::trim).filter(t -> !t.isEmpty())
+        .toList()).orElse(java.util.List.of());
   }
 
   /** {@code ca.expiry_horizons}: {@code 30d,7d,1d} (days, hours or minutes). */

@@ -22,6 +22,9 @@ import java.util.Optional;
  *     read-only at run time
  * @param caOcsp {@code ca.ocsp.*}: response validity, responder certificate lifetime, nonces, cache size
  * @param caCrl {@code ca.crl_next_update} and {@code ca.crl_regenerate_every}: CRL validity and schedule (SS-002 11.6.4)
+ * @param compromiseAvailabilityFirst {@code compromise.availability_first}: key and CA names the key compromise
+ *     recovery plan keeps in service while recovering; declaring their compromise needs an explicit override (SS-002 11.6.2)
+ * @param compromiseContacts {@code compromise.contacts}: security contacts named in every recovery plan (SS-002 11.6.3)
  */
 public record CustosConfig(
     Path dataDir,
@@ -49,7 +52,9 @@ public record CustosConfig(
     Optional<java.net.URI> caExpiryWebhook,
     java.util.List<io.custos.x509.Profile> caProfiles,
     io.custos.ca.OcspResponder.Settings caOcsp,
-    io.custos.ca.CrlPublisher.Settings caCrl) {
+    io.custos.ca.CrlPublisher.Settings caCrl,
+    java.util.List<String> compromiseAvailabilityFirst,
+    java.util.List<String> compromiseContacts) {
 
   public enum LogFormat { PLAIN, JSON }
 
@@ -80,6 +85,8 @@ public record CustosConfig(
     caProfiles = java.util.List.copyOf(caProfiles);
     Objects.requireNonNull(caOcsp, "caOcsp");
     Objects.requireNonNull(caCrl, "caCrl");
+    compromiseAvailabilityFirst = java.util.List.copyOf(compromiseAvailabilityFirst);
+    compromiseContacts = java.util.List.copyOf(compromiseContacts);
   }
 
   /**
@@ -110,7 +117,8 @@ public record CustosConfig(
         kmsApprovedAlgorithms, Approvals.unconfigured(), io.custos.server.RateLimits.defaults(), false,
         Optional.empty(), io.custos.ca.ExpiryWatch.DEFAULT_HORIZONS, Optional.empty(), java.util.List.of(),
         io.custos.ca.OcspResponder.Settings.defaults(),
-        io.custos.ca.CrlPublisher.Settings.DEFAULTS);
+        io.custos.ca.CrlPublisher.Settings.DEFAULTS, java.util.List.of(),
+        java.util.List.of());
   }
 
   /** The store to open: the configured URL, or {@code sqlite:<dataDir>/custos.db}. */

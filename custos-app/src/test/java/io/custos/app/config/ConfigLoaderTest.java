@@ -222,6 +222,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.6.2–11.6.3 — compromise.availability_first and compromise.contacts, as YAML lists or ';'-separated")
+  void compromiseSettings() throws Exception {
+    CustosConfig defaults = new ConfigLoader().load();
+    assertThat(defaults.compromiseAvailabilityFirst()).isEmpty();
+    assertThat(defaults.compromiseContacts()).isEmpty();
+    CustosConfig c = new ConfigLoader().file(yaml("compromise:\n  availability_first: [payments, issuing]\n"
+        + "  contacts:\n    - \"SOC <soc@example.com>, +44 20 7946 0999\"\n    - CISO <ciso@example.com>\n")).load();
+    assertThat(c.compromiseAvailabilityFirst()).containsExactly("payments", "issuing");
+    assertThat(c.compromiseContacts()).containsExactly("SOC <soc@example.com>, +44 20 7946 0999",
+        "CISO <ciso@example.com>");
+    assertThat(new ConfigLoader().environment(Map.of("CUSTOS_COMPROMISE_CONTACTS", "SOC <soc@example.com>; CISO"))
+        .load().compromiseContacts()).containsExactly("SOC <soc@example.com>", "CISO");
+    Path bad = yaml("compromise:\n  contacts: [[nested]]\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(bad).load()).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'compromise.contacts'");
+    Path unknown = yaml("compromise:\n  contact: x\n");
+    assertThatThrownBy(() -> new ConfigLoader().file(unknown).load()).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("compromise.contact");
+  }
+
+  @Test
   @DisplayName("file < environment < flags")
   void precedence() throws Exception {
     Path f = yaml("""

@@ -115,6 +115,23 @@ final class JdbcCertificateRecords implements CertificateRecords {
   }
 
   @Override
+  public List<CertificateRow> certificatesOfKey(byte[] spkiHash) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "SELECT " + COLUMNS + " FROM certificate WHERE spki_hash = ? ORDER BY serial")) {
+      ps.setBytes(1, spkiHash);
+      List<CertificateRow> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(row(rs));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StorageException("cannot find the certificates of a key: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public Optional<CertificateRow> get(String serial) {
     checkSerial(serial);
     try (Connection c = ds.getConnection()) {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SqliteMigrationTest {
   private static final String VERSION = "test";
-  private static final int LATEST = 6;
+  private static final int LATEST = 8;
   @TempDir Path dir;
 
   private JdbcStorage open(Path file) {
@@ -38,7 +38,9 @@ class SqliteMigrationTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement st = c.createStatement()) {
       assertThat(scalar(st, "PRAGMA journal_mode")).isEqualTo("wal");
-      assertThat(scalar(st, "SELECT count(*) FROM custos_schema_history WHERE success = 1")).isEqualTo(String.valueOf(LATEST));
+      assertThat(scalar(st, "SELECT max(CAST(version AS INTEGER)) FROM custos_schema_history WHERE success = 1"))
+          .isEqualTo(String.valueOf(LATEST));
+      assertThat(scalar(st, "SELECT count(*) FROM custos_schema_history WHERE success = 0")).isEqualTo("0");
     }
   }
 
@@ -103,12 +105,12 @@ class SqliteMigrationTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement st = c.createStatement()) {
       st.execute("INSERT INTO custos_schema_history (installed_rank, version, description, type, script, checksum, "
-          + "installed_by, installed_on, execution_time, success) VALUES (99, '7', 'from the future', 'SQL', "
-          + "'V7__future.sql', 1, 'custos', CURRENT_TIMESTAMP, 1, 1)");
+          + "installed_by, installed_on, execution_time, success) VALUES (99, '99', 'from the future', 'SQL', "
+          + "'V99__future.sql', 1, 'custos', CURRENT_TIMESTAMP, 1, 1)");
     }
     assertThatThrownBy(() -> open(file))
         .isInstanceOf(StorageException.class)
-        .hasMessageContaining("schema version 7")
+        .hasMessageContaining("schema version 99")
         .hasMessageContaining("newer than this Custos supports (" + LATEST + ")");
   }
 
@@ -143,6 +145,42 @@ class SqliteMigrationTest {
       }
       assertThat(scalar(st, "SELECT hex(event) FROM audit_event WHERE seq = 1")).isEqualTo("01");
       assertThat(scalar(st, "SELECT note FROM audit_checkpoint")).isEqualTo("note");
+    }
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — every certificate of a public key is found by its SPKI hash, through an index, "
+      + "including certificates imported around the one-certificate-per-key rule")
+  void certificatesOfKey() throws Exception {
+    Path file = dir.resolve("custos.db");
+    byte[] spki = new byte[32];
+    spki[0] = 7;
+    java.time.Instant t = java.time.Instant.parse("2026-01-01T00:00:00Z");
+    try (JdbcStorage s = open(file)) {
+      s.certificates().add(new io.custos.store.CertificateRecords.CertificateRow("a1", "issuing-a", "web", "Web",
+          "web@example.com", "tls-server", "CN=x", java.util.List.of("dns:x.example.com"), spki, t, t.plusSeconds(86400),
+          t, "good", java.util.Optional.empty(), java.util.Optional.empty(), new byte[] {1}));
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement()) {
+      // A row written straight into the table, as an import from an older inventory would have.
+      st.execute("INSERT INTO certificate (serial, ca, owner, owner_name, owner_contact, profile, subject, sans, "
+          + "spki_hash, not_before_ms, not_after_ms, issued_at_ms, status, der) SELECT 'b2', 'issuing-b', owner, "
+          + "owner_name, owner_contact, profile, subject, sans, spki_hash, not_before_ms, not_after_ms, issued_at_ms, "
+          + "status, der FROM certificate WHERE serial = 'a1'");
+      try (ResultSet rs = st.executeQuery("EXPLAIN QUERY PLAN SELECT serial FROM certificate WHERE spki_hash = X'"
+          + HexFormat.of().formatHex(spki) + "'")) {
+        StringBuilder plan = new StringBuilder();
+        while (rs.next()) {
+          plan.append(rs.getString(4));
+        }
+        assertThat(plan.toString()).contains("certificate_spki_hash");
+      }
+    }
+    try (JdbcStorage s = open(file)) {
+      assertThat(s.certificates().certificatesOfKey(spki)).extracting(r -> r.serial() + "@" + r.ca())
+          .containsExactly("a1@issuing-a", "b2@issuing-b");
+      assertThat(s.certificates().certificatesOfKey(new byte[32])).isEmpty();
     }
   }
 
