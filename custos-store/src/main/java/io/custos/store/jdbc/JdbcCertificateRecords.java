@@ -23,15 +23,26 @@ final class JdbcCertificateRecords implements CertificateRecords {
   private static final Pattern SERIAL = Pattern.compile("[0-9a-f]{1,48}");
   private static final String COLUMNS = "serial, ca, owner, owner_name, owner_contact, profile, subject, sans, spki_hash, "
       + "not_before_ms, not_after_ms, issued_at_ms, status, revoked_at_ms, revocation_reason, der";
+  private static final String INSERT = "INSERT INTO certificate (" + COLUMNS
+      + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private final DataSource ds;
+  private final InventoryCommitter committer;
 
   JdbcCertificateRecords(DataSource ds) {
     this.ds = ds;
+    this.committer = new InventoryCommitter(ds, INSERT);
   }
 
+  /** Concurrent adds share a transaction (group commit); each returns once its row is durable. */
   @Override
   public void add(CertificateRow row) {
-    addAll(List.of(row));
+    checkSerial(row.serial());
+    committer.add(row);
+  }
+
+  /** The group committer behind {@link #add}, for tests. */
+  InventoryCommitter committer() {
+    return committer;
   }
 
   @Override
@@ -43,8 +54,7 @@ final class JdbcCertificateRecords implements CertificateRecords {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement key = c.prepareStatement("INSERT INTO certified_key (spki_hash, serial) VALUES (?, ?)");
-          PreparedStatement cert = c.prepareStatement("INSERT INTO certificate (" + COLUMNS
-              + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          PreparedStatement cert = c.prepareStatement(INSERT)) {
         for (CertificateRow row : rows) {
           Optional<String> earlier = certifiedKey(c, row.spkiHash());
           if (earlier.isPresent()) {
@@ -72,7 +82,7 @@ final class JdbcCertificateRecords implements CertificateRecords {
     }
   }
 
-  private static void bind(PreparedStatement ps, CertificateRow row) throws SQLException {
+  static void bind(PreparedStatement ps, CertificateRow row) throws SQLException {
     ps.setString(1, row.serial());
     ps.setString(2, row.ca());
     ps.setString(3, row.owner());
