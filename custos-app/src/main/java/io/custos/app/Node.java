@@ -151,6 +151,7 @@ final class Node implements AutoCloseable {
           config.caBaseUrl().orElse((tls.isPresent() ? "https://" : "http://") + config.listen().host() + ":"
               + config.listen().port()), List.of());
       seal.registerSealedType(io.custos.ca.CertificateAuthority.CA_TYPE);
+      seal.onSeal(authority::forget);
       ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("custos-kms-maintenance").daemon(true).factory());
       opened.add(maintenance::shutdownNow);

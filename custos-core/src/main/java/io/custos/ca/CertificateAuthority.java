@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -96,6 +97,17 @@ public final class CertificateAuthority {
   private final Function<String, Optional<Owner>> owners;
   private final String baseUrl;
   private final Map<String, Profile> profiles = new LinkedHashMap<>();
+  // Active CAs as issuance needs them, decoded once per stored version while unsealed.
+  private final ConcurrentHashMap<String, Loaded> loaded = new ConcurrentHashMap<>();
+
+  /**
+   * An active CA decoded from its record at {@code version}: the state, the parsed certificate's
+   * notAfter, the signer and the chain handed out with every certificate. Valid while the
+   * barrier it was opened with is the barrier, and the CA key's metadata is the one it was
+   * built from (a new key version, or a wipe on seal, makes it stale).
+   */
+  private record Loaded(CaState state, long version, Barrier barrier, ManagedKey key, Instant notAfter,
+      Certificates.Issuer issuer, List<byte[]> chain) {}
 
   public CertificateAuthority(RecordStore records, Supplier<Barrier> barrier, KeyManager keys,
       CertificateRecords certificates, AccessGate gate, SignatureVerifier verifier, Drbg drbg, Clock clock,
@@ -276,7 +288,8 @@ public final class CertificateAuthority {
    */
   public Issued issue(Caller caller, String caName, String profileName, byte[] csrBytes, String ownerId,
       Optional<Duration> validity) {
-    CaState ca = active(caName);
+    Loaded issuing = loadActive(caName);
+    CaState ca = issuing.state();
     if (ca.level() != CaLevel.SUBORDINATE) {
       throw new ControlViolationException("SS-002 11.3.1", "CA '" + caName + "' is a " + ca.level().id()
           + " CA; end-entity certificates come from subordinate (issuing) CAs");
@@ -316,7 +329,7 @@ public final class CertificateAuthority {
     if (lifetime.isNegative() || lifetime.compareTo(Duration.ofHours(1)) < 0) {
       violations.add(new RequestChecks.Violation("SS-002 11.1.9", "a certificate lives at least one hour"));
     }
-    Instant issuerEnd = x509(ca.certificate().orElseThrow()).getNotAfter().toInstant();
+    Instant issuerEnd = issuing.notAfter();
     if (notAfter.isAfter(issuerEnd)) {
       violations.add(new RequestChecks.Violation("SS-002 11.1.9", "the certificate would outlive its issuer '" + caName
           + "' (until " + issuerEnd + "); ask for at most " + Duration.between(now, issuerEnd).toDays() + " days"));
@@ -335,7 +348,7 @@ public final class CertificateAuthority {
         csr.key().spki(), now.minus(Duration.ofMinutes(5)), notAfter, CaLevel.END_ENTITY, Optional.empty(),
         profile.keyUsage(), profile.extendedKeyUsage(), csr.dnsNames(), csr.ipAddresses(), csr.emails(), csr.uris(),
         profile.policyOids(), Optional.of(crlUrl(caName)), Optional.of(ocspUrl(caName)), Optional.of(certUrl(caName)),
-        profile.ocspNoCheck()), issuer(ca));
+        profile.ocspNoCheck()), issuing.issuer());
     String serialHex = serial.toString(16);
     List<String> sans = new ArrayList<>();
     csr.dnsNames().forEach(n -> sans.add("dns:" + n));
@@ -345,10 +358,7 @@ public final class CertificateAuthority {
     certificates.add(new CertificateRecords.CertificateRow(serialHex, caName, owner.id(), owner.name(), owner.contact(),
         profileName, csr.subject(), sans, spkiHash, now.minus(Duration.ofMinutes(5)), notAfter, clock.instant(), "good",
         Optional.empty(), Optional.empty(), cert));
-    List<byte[]> chain = new ArrayList<>();
-    chain.add(ca.certificate().orElseThrow());
-    chain.addAll(ca.chain());
-    return new Issued(serialHex, cert, chain, notAfter);
+    return new Issued(serialHex, cert, issuing.chain(), notAfter);
   }
 
   // ---------------------------------------------------------------- revocation
@@ -422,7 +432,10 @@ public final class CertificateAuthority {
   // ---------------------------------------------------------------- helpers
 
   private Certificates.Issuer issuer(CaState ca) {
-    ManagedKey key = keys.caKey(ca.keyName());
+    return issuer(ca, keys.caKey(ca.keyName()));
+  }
+
+  private Certificates.Issuer issuer(CaState ca, ManagedKey key) {
     return new Certificates.Issuer(ca.subjectDer(), key.newest().publicKey(), key.algorithm().pairType().orElseThrow(),
         tbs -> keys.signAsCa(ca.keyName(), tbs));
   }
@@ -484,11 +497,42 @@ public final class CertificateAuthority {
   }
 
   private CaState active(String name) {
-    CaState ca = get(name);
+    return loadActive(name).state();
+  }
+
+  /**
+   * The active CA {@code name}, from memory when the cached copy is of the version stored now
+   * (one indexed read of the version, no payload: a write by any writer, here or on another
+   * node, is seen by the next request), under the same barrier and CA key; otherwise read,
+   * opened, decoded and cached again.
+   */
+  private Loaded loadActive(String name) {
+    checkName(name);
+    Barrier b = barrier.get();
+    Loaded l = loaded.get(name);
+    if (l != null && l.barrier() == b && keys.caKey(l.state().keyName()) == l.key()
+        && records.version(CA_TYPE, name) == l.version()) {
+      return l;
+    }
+    StoredRecord r = records.get(CA_TYPE, name).orElseThrow(() -> new NotFoundException("no CA named '" + name + "'"));
+    CaState ca = CaState.decode(b.open(CA_TYPE, r.id(), r.version(), r.payload()));
     if (!ca.state().equals("active")) {
       throw new ConflictException("CA '" + name + "' is " + ca.state() + "; activate it with its signed certificate first");
     }
-    return ca;
+    ManagedKey key = keys.caKey(ca.keyName());
+    Loaded fresh = new Loaded(ca, r.version(), b, key, x509(ca.certificate().orElseThrow()).getNotAfter().toInstant(),
+        issuer(ca, key), List.copyOf(chainOf(ca)));
+    // A copy read before a newer one was cached never replaces it.
+    loaded.compute(name, (n, old) -> old != null && old.barrier() == b && old.version() > fresh.version() ? old : fresh);
+    return fresh;
+  }
+
+  /**
+   * Forgets every CA held in memory; called when the node is sealed (a copy is never used under
+   * another barrier anyway).
+   */
+  public void forget() {
+    loaded.clear();
   }
 
   private CaState get(String name) {
@@ -505,7 +549,10 @@ public final class CertificateAuthority {
   }
 
   private void write(CaState ca, long expected) {
-    records.put(CA_TYPE, ca.name(), barrier.get().seal(CA_TYPE, ca.name(), expected + 1, ca.encode()), expected);
+    StoredRecord r = records.put(CA_TYPE, ca.name(), barrier.get().seal(CA_TYPE, ca.name(), expected + 1, ca.encode()),
+        expected);
+    // Dropped at once; the version check would find it stale anyway.
+    loaded.computeIfPresent(ca.name(), (n, old) -> old.version() < r.version() ? null : old);
   }
 
   private static String keyName(String ca) {

@@ -45,6 +45,22 @@ final class JdbcRecordStore implements RecordStore {
   }
 
   @Override
+  public long version(String type, String id) {
+    checkType(type);
+    checkId(id);
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "SELECT version FROM custos_record WHERE record_type = ? AND record_id = ?")) {
+      ps.setString(1, type);
+      ps.setString(2, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0L;
+      }
+    } catch (SQLException e) {
+      throw failed("read the version of", type, id, e);
+    }
+  }
+
+  @Override
   public StoredRecord put(String type, String id, byte[] payload, long expectedVersion) {
     checkType(type);
     checkId(id);
