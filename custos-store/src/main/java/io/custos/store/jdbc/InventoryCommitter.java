@@ -53,9 +53,12 @@ final class InventoryCommitter {
   private final ReentrantLock lock = new ReentrantLock();
   private final AtomicLong transactions = new AtomicLong();
 
-  InventoryCommitter(DataSource ds, String insertCertificate) {
+  private final java.util.concurrent.locks.Lock writes;
+
+  InventoryCommitter(DataSource ds, String insertCertificate, java.util.concurrent.locks.Lock writes) {
     this.ds = ds;
     this.insertCertificate = insertCertificate;
+    this.writes = writes;
   }
 
   /** Adds one row and returns once it is durable; throws what failed it otherwise. */
@@ -101,6 +104,7 @@ final class InventoryCommitter {
       return;
     }
     List<Pending> accepted = new ArrayList<>(batch.size());
+    writes.lock();
     try {
       try (Connection c = ds.getConnection()) {
         c.setAutoCommit(false);
@@ -156,6 +160,8 @@ final class InventoryCommitter {
     } catch (Error e) {
       batch.forEach(p -> p.done().completeExceptionally(e));
       throw e;
+    } finally {
+      writes.unlock();
     }
     accepted.forEach(p -> p.done().complete(null));
   }

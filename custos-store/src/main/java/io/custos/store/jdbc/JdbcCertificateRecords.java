@@ -27,10 +27,13 @@ final class JdbcCertificateRecords implements CertificateRecords {
       + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private final DataSource ds;
   private final InventoryCommitter committer;
+  // Write transactions of this node, one at a time (see JdbcStorage).
+  private final java.util.concurrent.locks.Lock writes;
 
-  JdbcCertificateRecords(DataSource ds) {
+  JdbcCertificateRecords(DataSource ds, java.util.concurrent.locks.Lock writes) {
     this.ds = ds;
-    this.committer = new InventoryCommitter(ds, INSERT);
+    this.writes = writes;
+    this.committer = new InventoryCommitter(ds, INSERT, writes);
   }
 
   /** Concurrent adds share a transaction (group commit); each returns once its row is durable. */
@@ -47,6 +50,15 @@ final class JdbcCertificateRecords implements CertificateRecords {
 
   @Override
   public void addAll(List<CertificateRow> rows) {
+    writes.lock();
+    try {
+      addAllLocked(rows);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private void addAllLocked(List<CertificateRow> rows) {
     if (rows.isEmpty()) {
       return;
     }
@@ -219,6 +231,15 @@ final class JdbcCertificateRecords implements CertificateRecords {
 
   @Override
   public boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason) {
+    writes.lock();
+    try {
+      return setStatusLocked(serial, status, revokedAt, reason);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private boolean setStatusLocked(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason) {
     checkSerial(serial);
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
         "UPDATE certificate SET status = ?, revoked_at_ms = ?, revocation_reason = ? WHERE serial = ?")) {
