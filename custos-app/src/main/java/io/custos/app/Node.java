@@ -153,6 +153,7 @@ final class Node implements AutoCloseable {
               + config.listen().port()), config.caProfiles());
       seal.registerSealedType(io.custos.ca.CertificateAuthority.CA_TYPE);
       seal.registerSealedType(io.custos.ca.CertificateAuthority.PROFILE_TYPE);
+      seal.onSeal(authority::forget);
       ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("custos-kms-maintenance").daemon(true).factory());
       opened.add(maintenance::shutdownNow);

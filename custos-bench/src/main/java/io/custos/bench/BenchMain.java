@@ -13,8 +13,9 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 
 /**
  * Runs JMH with its usual arguments, then prints every figure of a benchmark class next to that
- * class's baseline (its method whose name starts with {@code raw}, measured in the same run) as
- * a ratio, so that figures from a noisy machine are read relative to each other.
+ * class's baseline (its method whose name starts with {@code raw}, measured in the same run, on
+ * the most threads up to the figure's own, if there are several) as a ratio, so that figures from a noisy machine
+ * are read relative to each other.
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -38,9 +39,14 @@ public final class BenchMain {
     }
     StringBuilder out = new StringBuilder("\nFigures against the baseline of the same run:\n");
     byClass.forEach((cls, runs) -> {
-      RunResult baseline = runs.stream().filter(r -> method(r).startsWith("raw")).findFirst().orElse(null);
+      RunResult first = runs.stream().filter(r -> method(r).startsWith("raw")).findFirst().orElse(null);
       out.append(cls.substring(cls.lastIndexOf('.') + 1)).append('\n');
       for (RunResult r : runs) {
+        // A figure on N threads is read against the baseline on the most threads up to N, where
+        // the class measured its baseline on several.
+        RunResult baseline = runs.stream().filter(b -> method(b).startsWith("raw")
+            && b.getParams().getThreads() <= r.getParams().getThreads())
+            .max(java.util.Comparator.comparingInt(b -> b.getParams().getThreads())).orElse(first);
         Result<?> p = r.getPrimaryResult();
         out.append(String.format(Locale.ROOT, "  %-24s %4d threads %14.1f ± %-10.1f %-8s", method(r),
             r.getParams().getThreads(), p.getScore(), p.getScoreError(), p.getScoreUnit()));

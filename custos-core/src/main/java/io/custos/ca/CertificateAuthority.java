@@ -47,6 +47,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -73,11 +74,16 @@ public final class CertificateAuthority {
   /** The owner of a certificate as the inventory shows it (SS-002 11.5.2). */
   public record Owner(String id, String name, String contact) {}
 
-  /** A certificate just issued, with the chain up to and including the root. */
-  public record Issued(String serial, byte[] certificate, List<byte[]> chain, Instant notAfter) {
+  /**
+   * A certificate just issued, with the chain up to and including the root.
+   *
+   * @param sans its subject alternative names as the inventory records them ({@code dns:…}, …)
+   */
+  public record Issued(String serial, byte[] certificate, List<byte[]> chain, Instant notAfter, List<String> sans) {
     public Issued {
       certificate = certificate.clone();
       chain = chain.stream().map(byte[]::clone).toList();
+      sans = List.copyOf(sans);
     }
   }
 
@@ -105,6 +111,17 @@ public final class CertificateAuthority {
   private final String baseUrl;
   private final Map<String, Profile> profiles = new LinkedHashMap<>();
   private final Set<String> configured = new java.util.HashSet<>();
+  // Active CAs as issuance needs them, decoded once per stored version while unsealed.
+  private final ConcurrentHashMap<String, Loaded> loaded = new ConcurrentHashMap<>();
+
+  /**
+   * An active CA decoded from its record at {@code version}: the state, the parsed certificate's
+   * notAfter, the signer and the chain handed out with every certificate. Valid while the
+   * barrier it was opened with is the barrier, and the CA key's metadata is the one it was
+   * built from (a new key version, or a wipe on seal, makes it stale).
+   */
+  private record Loaded(CaState state, long version, Barrier barrier, ManagedKey key, Instant notAfter,
+      Certificates.Issuer issuer, List<byte[]> chain) {}
 
   public CertificateAuthority(RecordStore records, Supplier<Barrier> barrier, KeyManager keys,
       CertificateRecords certificates, AccessGate gate, SignatureVerifier verifier, Drbg drbg, Clock clock,
@@ -367,7 +384,7 @@ public final class CertificateAuthority {
    */
   public Issued issue(Caller caller, String caName, String profileName, byte[] csrBytes, String ownerId,
       Optional<Duration> validity) {
-    CaState ca = issuingCa(caName);
+    Loaded ca = issuingCa(caName);
     Profile profile = profile(profileName);
     CertificationRequest csr = parser.parse(csrBytes);
     Prepared prepared = check(caller, ca, profile, csr, ownerId, validity);
@@ -440,7 +457,7 @@ public final class CertificateAuthority {
    */
   public IssuedWithKey issueWithGeneratedKey(Caller caller, String caName, String profileName, KeyGenerationRequest request,
       KeyDelivery delivery, String ownerId, Optional<Duration> validity) {
-    CaState ca = issuingCa(caName);
+    Loaded ca = issuingCa(caName);
     Profile profile = profile(profileName);
     if (!profile.serverSideKeyGeneration()) {
       throw new ControlViolationException("SS-002 11.1.2", "profile " + profileName + " does not allow server-side key "
@@ -468,10 +485,10 @@ public final class CertificateAuthority {
   /** What the checks of a request settled: its owner and validity. */
   private record Prepared(Owner owner, Instant now, Instant notAfter, byte[] spkiHash) {}
 
-  private CaState issuingCa(String caName) {
-    CaState ca = issuing(caName);
-    if (ca.level() != CaLevel.SUBORDINATE) {
-      throw new ControlViolationException("SS-002 11.3.1", "CA '" + caName + "' is a " + ca.level().id()
+  private Loaded issuingCa(String caName) {
+    Loaded ca = loadActive(caName);
+    if (ca.state().level() != CaLevel.SUBORDINATE) {
+      throw new ControlViolationException("SS-002 11.3.1", "CA '" + caName + "' is a " + ca.state().level().id()
           + " CA; end-entity certificates come from subordinate (issuing) CAs");
     }
     return ca;
@@ -489,9 +506,9 @@ public final class CertificateAuthority {
     return profile;
   }
 
-  private Prepared check(Caller caller, CaState ca, Profile profile, CertificationRequest csr, String ownerId,
+  private Prepared check(Caller caller, Loaded issuing, Profile profile, CertificationRequest csr, String ownerId,
       Optional<Duration> validity) {
-    String caName = ca.name();
+    String caName = issuing.state().name();
     String profileName = profile.name();
     Map<String, List<String>> attributes = Map.of("dns", csr.dnsNames(), "ip", csr.ipAddresses(),
         "profile", List.of(profileName));
@@ -523,7 +540,7 @@ public final class CertificateAuthority {
     if (lifetime.isNegative() || lifetime.compareTo(Duration.ofHours(1)) < 0) {
       violations.add(new RequestChecks.Violation("SS-002 11.1.9", "a certificate lives at least one hour"));
     }
-    Instant issuerEnd = x509(ca.certificate().orElseThrow()).getNotAfter().toInstant();
+    Instant issuerEnd = issuing.notAfter();
     if (notAfter.isAfter(issuerEnd)) {
       violations.add(new RequestChecks.Violation("SS-002 11.1.9", "the certificate would outlive its issuer '" + caName
           + "' (until " + issuerEnd + "); ask for at most " + Duration.between(now, issuerEnd).toDays() + " days"));
@@ -539,14 +556,14 @@ public final class CertificateAuthority {
     return new Prepared(owner, now, notAfter, spkiHash);
   }
 
-  private Issued sign(CaState ca, Profile profile, CertificationRequest csr, Prepared p) {
-    String caName = ca.name();
+  private Issued sign(Loaded issuing, Profile profile, CertificationRequest csr, Prepared p) {
+    String caName = issuing.state().name();
     BigInteger serial = serial();
     byte[] cert = Certificates.issue(new Certificates.Template(serial, csr.subjectDer(),
         csr.key().spki(), p.now().minus(Duration.ofMinutes(5)), p.notAfter(), CaLevel.END_ENTITY, Optional.empty(),
         profile.keyUsage(), profile.extendedKeyUsage(), csr.dnsNames(), csr.ipAddresses(), csr.emails(), csr.uris(),
         profile.policyOids(), Optional.of(crlUrl(caName)), Optional.of(ocspUrl(caName)), Optional.of(certUrl(caName)),
-        profile.ocspNoCheck()), issuer(ca));
+        profile.ocspNoCheck()), issuing.issuer());
     String serialHex = serial.toString(16);
     List<String> sans = new ArrayList<>();
     csr.dnsNames().forEach(n -> sans.add("dns:" + n));
@@ -557,10 +574,7 @@ public final class CertificateAuthority {
     certificates.add(new CertificateRecords.CertificateRow(serialHex, caName, owner.id(), owner.name(), owner.contact(),
         profile.name(), csr.subject(), sans, p.spkiHash(), p.now().minus(Duration.ofMinutes(5)), p.notAfter(),
         clock.instant(), "good", Optional.empty(), Optional.empty(), cert));
-    List<byte[]> chain = new ArrayList<>();
-    chain.add(ca.certificate().orElseThrow());
-    chain.addAll(ca.chain());
-    return new Issued(serialHex, cert, chain, p.notAfter());
+    return new Issued(serialHex, cert, issuing.chain(), p.notAfter(), sans);
   }
 
   // ---------------------------------------------------------------- revocation
@@ -645,10 +659,10 @@ public final class CertificateAuthority {
    * never-exported key the responder created.
    */
   byte[] issueOcspResponder(String caName, byte[] spki, Duration validity) {
-    CaState ca = active(caName);
+    Loaded ca = loadActive(caName);
     Profile profile = profiles.get("ocsp-signing");
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-    Instant caEnd = x509(ca.certificate().orElseThrow()).getNotAfter().toInstant();
+    Instant caEnd = ca.notAfter();
     Instant notAfter = now.plus(validity.compareTo(profile.maxLifetime()) > 0 ? profile.maxLifetime() : validity);
     if (notAfter.isAfter(caEnd)) {
       notAfter = caEnd;
@@ -657,7 +671,7 @@ public final class CertificateAuthority {
     return Certificates.issue(new Certificates.Template(serial(), subject, spki, now.minus(Duration.ofMinutes(5)),
         notAfter, CaLevel.END_ENTITY, Optional.empty(), profile.keyUsage(), profile.extendedKeyUsage(), List.of(),
         List.of(), List.of(), List.of(), profile.policyOids(), Optional.empty(), Optional.empty(),
-        Optional.of(certUrl(caName)), profile.ocspNoCheck()), issuer(ca));
+        Optional.of(certUrl(caName)), profile.ocspNoCheck()), ca.issuer());
   }
 
   // ---------------------------------------------------------------- for the CRL publisher
@@ -678,7 +692,7 @@ public final class CertificateAuthority {
 
   /** The CA's signing function for its CRLs (SS-002 11.3.3: a CA key signs certificates and CRLs only). */
   Certificates.Issuer crlIssuer(String name) {
-    return issuer(active(name));
+    return loadActive(name).issuer();
   }
 
   /** Where the CA's delta CRL is published (the Freshest CRL of its full CRL). */
@@ -689,7 +703,10 @@ public final class CertificateAuthority {
   // ---------------------------------------------------------------- helpers
 
   private Certificates.Issuer issuer(CaState ca) {
-    ManagedKey key = keys.caKey(ca.keyName());
+    return issuer(ca, keys.caKey(ca.keyName()));
+  }
+
+  private Certificates.Issuer issuer(CaState ca, ManagedKey key) {
     return new Certificates.Issuer(ca.subjectDer(), key.newest().publicKey(), key.algorithm().pairType().orElseThrow(),
         tbs -> keys.signAsCa(ca.keyName(), tbs));
   }
@@ -727,10 +744,28 @@ public final class CertificateAuthority {
 
   private BigInteger serial() {
     byte[] b = new byte[16];
-    drbg.nextBytes(b);
+    serialBits(b);
     // 127 random bits under a fixed top bit: positive, always 16 octets (RFC 5280 4.1.2.2, CA/B BR 7.1).
     b[0] = (byte) ((b[0] & 0x3f) | 0x40);
     return new BigInteger(1, b);
+  }
+
+  // Serial randomness drawn from the DRBG a block at a time: one generate call serves 64 serials,
+  // instead of paying the DRBG's per-call state update (four HMACs) for every 16 bytes. Each byte
+  // is handed out once and overwritten as it goes.
+  private final byte[] serialPool = new byte[16 * 64];
+  private int serialPoolNext = serialPool.length;
+
+  private void serialBits(byte[] out) {
+    synchronized (serialPool) {
+      if (serialPoolNext + out.length > serialPool.length) {
+        drbg.nextBytes(serialPool);
+        serialPoolNext = 0;
+      }
+      System.arraycopy(serialPool, serialPoolNext, out, 0, out.length);
+      Arrays.fill(serialPool, serialPoolNext, serialPoolNext + out.length, (byte) 0);
+      serialPoolNext += out.length;
+    }
   }
 
   static X509Certificate x509(byte[] der) {
@@ -752,12 +787,7 @@ public final class CertificateAuthority {
 
   /** An active CA that may sign: a CA whose key was declared compromised signs nothing more. */
   private CaState issuing(String name) {
-    CaState ca = get(name);
-    if (ca.state().equals(COMPROMISED)) {
-      throw new ControlViolationException("SS-002 11.6.1", "CA '" + name + "' signs nothing: its key was declared "
-          + "compromised; re-key it as a new CA (see `custos compromise plan --ca " + name + "`)");
-    }
-    return active(name);
+    return loadActive(name).state();
   }
 
   // ---------------------------------------------------------------- compromise (package-private)
@@ -806,11 +836,46 @@ public final class CertificateAuthority {
   }
 
   private CaState active(String name) {
-    CaState ca = get(name);
+    return loadActive(name).state();
+  }
+
+  /**
+   * The active CA {@code name}, from memory when the cached copy is of the version stored now
+   * (one indexed read of the version, no payload: a write by any writer, here or on another
+   * node, is seen by the next request), under the same barrier and CA key; otherwise read,
+   * opened, decoded and cached again.
+   */
+  private Loaded loadActive(String name) {
+    checkName(name);
+    Barrier b = barrier.get();
+    Loaded l = loaded.get(name);
+    if (l != null && l.barrier() == b && keys.caKey(l.state().keyName()) == l.key()
+        && records.version(CA_TYPE, name) == l.version()) {
+      return l;
+    }
+    StoredRecord r = records.get(CA_TYPE, name).orElseThrow(() -> new NotFoundException("no CA named '" + name + "'"));
+    CaState ca = CaState.decode(b.open(CA_TYPE, r.id(), r.version(), r.payload()));
+    if (ca.state().equals(COMPROMISED)) {
+      throw new ControlViolationException("SS-002 11.6.1", "CA '" + name + "' signs nothing: its key was declared "
+          + "compromised; re-key it as a new CA (see `custos compromise plan --ca " + name + "`)");
+    }
     if (!ca.state().equals("active")) {
       throw new ConflictException("CA '" + name + "' is " + ca.state() + "; activate it with its signed certificate first");
     }
-    return ca;
+    ManagedKey key = keys.caKey(ca.keyName());
+    Loaded fresh = new Loaded(ca, r.version(), b, key, x509(ca.certificate().orElseThrow()).getNotAfter().toInstant(),
+        issuer(ca, key), List.copyOf(chainOf(ca)));
+    // A copy read before a newer one was cached never replaces it.
+    loaded.compute(name, (n, old) -> old != null && old.barrier() == b && old.version() > fresh.version() ? old : fresh);
+    return fresh;
+  }
+
+  /**
+   * Forgets every CA held in memory; called when the node is sealed (a copy is never used under
+   * another barrier anyway).
+   */
+  public void forget() {
+    loaded.clear();
   }
 
   private CaState get(String name) {
@@ -827,7 +892,10 @@ public final class CertificateAuthority {
   }
 
   private void write(CaState ca, long expected) {
-    records.put(CA_TYPE, ca.name(), barrier.get().seal(CA_TYPE, ca.name(), expected + 1, ca.encode()), expected);
+    StoredRecord r = records.put(CA_TYPE, ca.name(), barrier.get().seal(CA_TYPE, ca.name(), expected + 1, ca.encode()),
+        expected);
+    // Dropped at once; the version check would find it stale anyway.
+    loaded.computeIfPresent(ca.name(), (n, old) -> old.version() < r.version() ? null : old);
   }
 
   private static String keyName(String ca) {

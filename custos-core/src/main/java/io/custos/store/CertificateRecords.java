@@ -110,7 +110,9 @@ public interface CertificateRecords {
   }
 
   /**
-   * Records a certificate and claims its key in one transaction.
+   * Records a certificate and claims its key in one transaction, and returns once that is
+   * durable. Adapters may commit concurrent adds together (group commit); a duplicate among
+   * them fails only its own caller.
    *
    * @throws io.custos.failure.ConflictException if the serial exists, or the key was certified
    *     before (the message names the earlier serial)

@@ -20,6 +20,14 @@ public interface RecordStore {
   Optional<StoredRecord> get(String type, String id);
 
   /**
+   * The record's current version, 0 if there is none: what a cache of the decoded record checks
+   * before trusting its copy. Adapters answer without reading the payload.
+   */
+  default long version(String type, String id) {
+    return get(type, id).map(StoredRecord::version).orElse(0L);
+  }
+
+  /**
    * Creates the record when {@code expectedVersion} is 0, otherwise replaces the record that is
    * at exactly {@code expectedVersion}.
    *

@@ -153,7 +153,7 @@ public final class Certificates {
   public static byte[] issue(Template t, Issuer issuer) {
     try {
       X509v3CertificateBuilder b = new X509v3CertificateBuilder(X500Name.getInstance(issuer.subjectDer()), t.serial(),
-          Date.from(t.notBefore()), Date.from(t.notAfter()), X500Name.getInstance(t.subjectDer()),
+          time(t.notBefore()), time(t.notAfter()), X500Name.getInstance(t.subjectDer()),
           SubjectPublicKeyInfo.getInstance(t.spki()));
       b.addExtension(Extension.basicConstraints, true, t.level().isCa()
           ? t.pathLength().map(BasicConstraints::new).orElse(new BasicConstraints(true)) : new BasicConstraints(false));
@@ -212,7 +212,11 @@ public final class Certificates {
       if (t.ocspNoCheck()) {
         b.addExtension(OCSP_NOCHECK, false, DERNull.INSTANCE);
       }
-      return b.build(signer(issuer)).getEncoded();
+      CapturingSigner signer = signer(issuer);
+      b.build(signer);
+      // The body was encoded once, into the signer; the certificate is assembled around those
+      // bytes rather than encoded a second time.
+      return signer.certificate();
     } catch (CertIOException e) {
       throw new InvalidInputException("the certificate cannot be encoded: " + e.getMessage());
     } catch (IOException e) {
@@ -291,25 +295,96 @@ public final class Certificates {
     };
   }
 
-  static ContentSigner signer(Issuer issuer) {
-    AlgorithmIdentifier alg = signatureAlgorithm(issuer.keyType());
-    ByteArrayOutputStream tbs = new ByteArrayOutputStream(1024);
-    return new ContentSigner() {
-      @Override
-      public AlgorithmIdentifier getAlgorithmIdentifier() {
-        return alg;
-      }
+  static CapturingSigner signer(Issuer issuer) {
+    return new CapturingSigner(signatureAlgorithm(issuer.keyType()), issuer.sign());
+  }
 
-      @Override
-      public OutputStream getOutputStream() {
-        return tbs;
-      }
+  /**
+   * Signs what the builder writes, and keeps the to-be-signed bytes and the signature, so that
+   * the signed structure is assembled from exactly the bytes that were signed.
+   */
+  static final class CapturingSigner implements ContentSigner {
+    private final AlgorithmIdentifier alg;
+    private final Function<byte[], byte[]> sign;
+    private final ByteArrayOutputStream tbs = new ByteArrayOutputStream(1024);
+    private byte[] signed;
+    private byte[] signature;
 
-      @Override
-      public byte[] getSignature() {
-        return issuer.sign().apply(tbs.toByteArray());
+    CapturingSigner(AlgorithmIdentifier alg, Function<byte[], byte[]> sign) {
+      this.alg = alg;
+      this.sign = sign;
+    }
+
+    @Override
+    public AlgorithmIdentifier getAlgorithmIdentifier() {
+      return alg;
+    }
+
+    @Override
+    public OutputStream getOutputStream() {
+      return tbs;
+    }
+
+    @Override
+    public byte[] getSignature() {
+      signed = tbs.toByteArray();
+      signature = sign.apply(signed);
+      return signature;
+    }
+
+    /** SEQUENCE { to-be-signed, signatureAlgorithm, BIT STRING signature } (RFC 5280 4.1), DER. */
+    byte[] certificate() throws IOException {
+      if (signature == null) {
+        throw new IllegalStateException("nothing was signed");
       }
-    };
+      byte[] algorithm = alg.getEncoded("DER");
+      ByteArrayOutputStream body = new ByteArrayOutputStream(signed.length + algorithm.length + signature.length + 16);
+      body.writeBytes(signed);
+      body.writeBytes(algorithm);
+      body.write(0x03);
+      writeLength(body, signature.length + 1);
+      body.write(0x00); // no unused bits
+      body.writeBytes(signature);
+      ByteArrayOutputStream out = new ByteArrayOutputStream(body.size() + 6);
+      out.write(0x30);
+      writeLength(out, body.size());
+      body.writeTo(out);
+      return out.toByteArray();
+    }
+
+    private static void writeLength(ByteArrayOutputStream out, int length) {
+      if (length < 0x80) {
+        out.write(length);
+        return;
+      }
+      int bytes = (32 - Integer.numberOfLeadingZeros(length) + 7) / 8;
+      out.write(0x80 | bytes);
+      for (int i = bytes - 1; i >= 0; i--) {
+        out.write(length >>> (8 * i));
+      }
+    }
+  }
+
+  private static final java.time.format.DateTimeFormatter UTC_TIME =
+      java.time.format.DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'").withZone(java.time.ZoneOffset.UTC);
+  private static final java.time.format.DateTimeFormatter GENERALIZED_TIME =
+      java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'").withZone(java.time.ZoneOffset.UTC);
+
+  /**
+   * A validity time as RFC 5280 4.1.2.5 wants it: UTCTime through 2049, GeneralizedTime from
+   * 2050, whole seconds, Z. Read from its DER encoding, which Bouncy Castle takes as it is
+   * (going through {@link Date} formats and re-parses the text with a locale-dependent format
+   * on every certificate).
+   */
+  static org.bouncycastle.asn1.x509.Time time(Instant at) throws IOException {
+    Instant t = at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    boolean utc = t.isBefore(Instant.parse("2050-01-01T00:00:00Z")) && !t.isBefore(Instant.parse("1950-01-01T00:00:00Z"));
+    byte[] text = (utc ? UTC_TIME : GENERALIZED_TIME).format(t).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] der = new byte[text.length + 2];
+    der[0] = (byte) (utc ? 0x17 : 0x18);
+    der[1] = (byte) text.length;
+    System.arraycopy(text, 0, der, 2, text.length);
+    return org.bouncycastle.asn1.x509.Time.getInstance(org.bouncycastle.asn1.ASN1Primitive.fromByteArray(der));
   }
 
   private static byte[] sha256(byte[] b) {

@@ -107,7 +107,9 @@ public final class CsrParser {
     }
     AlgorithmParameterSpec params = jca.equals("RSASSA-PSS") ? pss(sigAlg) : null;
     PublicKey pub = verifier.publicKey(key.jcaKeyAlgorithm(), spki);
-    byte[] tbs = encoded(info);
+    // The input is strict DER (checked above), so the signed body is its first element as sent:
+    // sliced out, not encoded again.
+    byte[] tbs = firstElement(der);
     if (!verifier.verify(jca, params, pub, tbs, csr.getSignature().getOctets())) {
       throw new InvalidInputException("the request's proof-of-possession signature does not verify under its own key");
     }
@@ -342,6 +344,37 @@ public final class CsrParser {
     } catch (IllegalArgumentException e) {
       throw new InvalidInputException("the PEM body is not valid base64");
     }
+  }
+
+  /** The first element inside the DER SEQUENCE {@code der}, tag and length included. */
+  static byte[] firstElement(byte[] der) {
+    int inner = 1 + lengthOctets(der, 1);
+    int end = inner + 1 + lengthOctets(der, inner + 1) + length(der, inner + 1);
+    if (end > der.length) {
+      throw new InvalidInputException("the certification request is truncated");
+    }
+    return Arrays.copyOfRange(der, inner, end);
+  }
+
+  private static int lengthOctets(byte[] der, int at) {
+    int first = der[at] & 0xff;
+    return first < 0x80 ? 1 : 1 + (first & 0x7f);
+  }
+
+  private static int length(byte[] der, int at) {
+    int first = der[at] & 0xff;
+    if (first < 0x80) {
+      return first;
+    }
+    int n = first & 0x7f;
+    if (n > 3) {
+      throw new InvalidInputException("the certification request is too long");
+    }
+    int len = 0;
+    for (int i = 1; i <= n; i++) {
+      len = (len << 8) | (der[at + i] & 0xff);
+    }
+    return len;
   }
 
   private static byte[] encoded(ASN1Encodable e) {

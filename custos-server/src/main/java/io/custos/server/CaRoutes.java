@@ -298,7 +298,7 @@ public final class CaRoutes implements RouteModule {
       CertificateAuthority.Issued done = ca.issue(caller, name, profile, csr.getBytes(StandardCharsets.US_ASCII), owner,
           validity);
       params.put("serial", done.serial());
-      params.put("sans", String.valueOf(certificates.get(done.serial()).map(r -> r.sans().size()).orElse(0)));
+      params.put("sans", String.valueOf(done.sans().size()));
       params.put("not_after", done.notAfter().toString());
       StringBuilder chain = new StringBuilder();
       done.chain().forEach(c -> chain.append(Pem.write("CERTIFICATE", c)));

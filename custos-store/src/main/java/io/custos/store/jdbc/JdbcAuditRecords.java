@@ -26,13 +26,26 @@ final class JdbcAuditRecords implements AuditRecords {
     void accept(Connection c) throws SQLException;
   }
 
-  JdbcAuditRecords(DataSource ds, ConnectionEvictor evict) {
+  // Write transactions of this node, one at a time (see JdbcStorage).
+  private final java.util.concurrent.locks.Lock writes;
+
+  JdbcAuditRecords(DataSource ds, ConnectionEvictor evict, java.util.concurrent.locks.Lock writes) {
     this.ds = ds;
     this.evict = evict;
+    this.writes = writes;
   }
 
   @Override
   public void append(List<EventRow> rows) {
+    writes.lock();
+    try {
+      appendLocked(rows);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private void appendLocked(List<EventRow> rows) {
     if (rows.isEmpty()) {
       return;
     }
@@ -165,6 +178,15 @@ final class JdbcAuditRecords implements AuditRecords {
 
   @Override
   public void addCheckpoint(CheckpointRow cp) {
+    writes.lock();
+    try {
+      addCheckpointLocked(cp);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private void addCheckpointLocked(CheckpointRow cp) {
     try (Connection c = ds.getConnection();
         PreparedStatement ps = c.prepareStatement(
             "INSERT INTO audit_checkpoint (tree_size, issued_at_ms, note) VALUES (?, ?, ?)")) {
@@ -225,6 +247,15 @@ final class JdbcAuditRecords implements AuditRecords {
 
   @Override
   public void advanceCursor(String sink, long deliveredThrough) {
+    writes.lock();
+    try {
+      advanceCursorLocked(sink, deliveredThrough);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private void advanceCursorLocked(String sink, long deliveredThrough) {
     checkSink(sink);
     try (Connection c = ds.getConnection()) {
       try (PreparedStatement up = c.prepareStatement(

@@ -24,19 +24,42 @@ final class JdbcCertificateRecords implements CertificateRecords {
   private static final Pattern SERIAL = Pattern.compile("[0-9a-f]{1,48}");
   private static final String COLUMNS = "serial, ca, owner, owner_name, owner_contact, profile, subject, sans, spki_hash, "
       + "not_before_ms, not_after_ms, issued_at_ms, status, revoked_at_ms, revocation_reason, der";
+  private static final String INSERT = "INSERT INTO certificate (" + COLUMNS
+      + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private final DataSource ds;
+  private final InventoryCommitter committer;
+  // Write transactions of this node, one at a time (see JdbcStorage).
+  private final java.util.concurrent.locks.Lock writes;
 
-  JdbcCertificateRecords(DataSource ds) {
+  JdbcCertificateRecords(DataSource ds, java.util.concurrent.locks.Lock writes) {
     this.ds = ds;
+    this.writes = writes;
+    this.committer = new InventoryCommitter(ds, INSERT, writes);
   }
 
+  /** Concurrent adds share a transaction (group commit); each returns once its row is durable. */
   @Override
   public void add(CertificateRow row) {
-    addAll(List.of(row));
+    checkSerial(row.serial());
+    committer.add(row);
+  }
+
+  /** The group committer behind {@link #add}, for tests. */
+  InventoryCommitter committer() {
+    return committer;
   }
 
   @Override
   public void addAll(List<CertificateRow> rows) {
+    writes.lock();
+    try {
+      addAllLocked(rows);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private void addAllLocked(List<CertificateRow> rows) {
     if (rows.isEmpty()) {
       return;
     }
@@ -44,8 +67,7 @@ final class JdbcCertificateRecords implements CertificateRecords {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement key = c.prepareStatement("INSERT INTO certified_key (spki_hash, serial) VALUES (?, ?)");
-          PreparedStatement cert = c.prepareStatement("INSERT INTO certificate (" + COLUMNS
-              + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          PreparedStatement cert = c.prepareStatement(INSERT)) {
         for (CertificateRow row : rows) {
           Optional<String> earlier = certifiedKey(c, row.spkiHash());
           if (earlier.isPresent()) {
@@ -73,7 +95,7 @@ final class JdbcCertificateRecords implements CertificateRecords {
     }
   }
 
-  private static void bind(PreparedStatement ps, CertificateRow row) throws SQLException {
+  static void bind(PreparedStatement ps, CertificateRow row) throws SQLException {
     ps.setString(1, row.serial());
     ps.setString(2, row.ca());
     ps.setString(3, row.owner());
@@ -227,6 +249,16 @@ final class JdbcCertificateRecords implements CertificateRecords {
 
   @Override
   public boolean setStatus(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason,
+      Instant changedAt) {
+    writes.lock();
+    try {
+      return setStatusLocked(serial, status, revokedAt, reason, changedAt);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private boolean setStatusLocked(String serial, String status, Optional<Instant> revokedAt, Optional<String> reason,
       Instant changedAt) {
     checkSerial(serial);
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE certificate SET status = ?, "

@@ -28,9 +28,13 @@ final class JdbcRecordStore implements RecordStore {
   private final DataSource ds;
   private final InstantSource clock;
 
-  JdbcRecordStore(DataSource ds, InstantSource clock) {
+  // Write transactions of this node, one at a time (see JdbcStorage).
+  private final java.util.concurrent.locks.Lock writes;
+
+  JdbcRecordStore(DataSource ds, InstantSource clock, java.util.concurrent.locks.Lock writes) {
     this.ds = ds;
     this.clock = clock;
+    this.writes = writes;
   }
 
   @Override
@@ -45,7 +49,32 @@ final class JdbcRecordStore implements RecordStore {
   }
 
   @Override
+  public long version(String type, String id) {
+    checkType(type);
+    checkId(id);
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "SELECT version FROM custos_record WHERE record_type = ? AND record_id = ?")) {
+      ps.setString(1, type);
+      ps.setString(2, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0L;
+      }
+    } catch (SQLException e) {
+      throw failed("read the version of", type, id, e);
+    }
+  }
+
+  @Override
   public StoredRecord put(String type, String id, byte[] payload, long expectedVersion) {
+    writes.lock();
+    try {
+      return putLocked(type, id, payload, expectedVersion);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private StoredRecord putLocked(String type, String id, byte[] payload, long expectedVersion) {
     checkType(type);
     checkId(id);
     checkPayload(payload);
@@ -96,6 +125,15 @@ final class JdbcRecordStore implements RecordStore {
 
   @Override
   public void delete(String type, String id, long expectedVersion) {
+    writes.lock();
+    try {
+      deleteLocked(type, id, expectedVersion);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private void deleteLocked(String type, String id, long expectedVersion) {
     checkType(type);
     checkId(id);
     try (Connection c = ds.getConnection()) {

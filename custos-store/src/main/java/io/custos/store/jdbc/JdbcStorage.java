@@ -33,9 +33,15 @@ public final class JdbcStorage implements Storage {
     this.dataSource = dataSource;
     this.schemaVersion = schemaVersion;
     this.instance = instance;
-    this.records = new JdbcRecordStore(dataSource, clock);
-    this.audit = new JdbcAuditRecords(dataSource, dataSource::evictConnection);
-    this.certificates = new JdbcCertificateRecords(dataSource);
+    // One write transaction at a time within this node: SQLite allows one writer per database,
+    // and a writer that finds the lock taken backs off in sleeps (1, 2, 5, 10 ms, …) rather than
+    // waking when it is free; the audit log's and the inventory's group commits would otherwise
+    // wait out each other's sleeps. Readers never take it (WAL). Other processes still meet
+    // the busy timeout.
+    java.util.concurrent.locks.Lock writes = new java.util.concurrent.locks.ReentrantLock();
+    this.records = new JdbcRecordStore(dataSource, clock, writes);
+    this.audit = new JdbcAuditRecords(dataSource, dataSource::evictConnection, writes);
+    this.certificates = new JdbcCertificateRecords(dataSource, writes);
   }
 
   /**
