@@ -294,7 +294,7 @@ public final class OcspResponder implements AutoCloseable {
       if (!signBudget.take()) {
         return Answer.error(Ocsp.ErrorStatus.TRY_LATER, "signing budget for uncached answers spent; try again shortly");
       }
-      return ok(signAndKeep(delegate, id, now));
+      return ok(signAndKeep(delegate, id, now, true));
     }
     if (!withNonce && !signBudget.take()) {
       return Answer.error(Ocsp.ErrorStatus.TRY_LATER, "signing budget spent; try again shortly");
@@ -327,10 +327,20 @@ public final class OcspResponder implements AutoCloseable {
   /**
    * Reads the status, signs and keeps, under a lock striped by serial: a refresh that read the
    * status before a revocation cannot put its stale answer after the revocation's.
+   *
+   * @param reuse whether an answer kept meanwhile (by a request or pre-signing that held the lock
+   *     first) is returned instead of signing again: for misses and pre-signing, never for refresh
+   *     and revocation, which must re-sign
    */
-  private Cached signAndKeep(Delegate delegate, Ocsp.CertId id, Instant now) {
+  private Cached signAndKeep(Delegate delegate, Ocsp.CertId id, Instant now, boolean reuse) {
     String key = delegate.ca() + "/" + id.cacheKey();
     synchronized (stripes[Math.floorMod(id.serial().hashCode(), stripes.length)]) {
+      if (reuse) {
+        Cached kept = cached(delegate.ca(), id, now);
+        if (kept != null) {
+          return kept;
+        }
+      }
       Ocsp.Single single = single(delegate, id, now);
       signatures.incrementAndGet();
       byte[] der = Ocsp.sign(delegate.signer(), List.of(single), now, Optional.empty());
@@ -388,7 +398,7 @@ public final class OcspResponder implements AutoCloseable {
     }
     BigInteger serial = new BigInteger(r.serial(), 16);
     try {
-      hashes.forEach(h -> signAndKeep(delegate, delegate.issuer().certId(h, serial), clock.instant()));
+      hashes.forEach(h -> signAndKeep(delegate, delegate.issuer().certId(h, serial), clock.instant(), false));
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "OCSP answer for " + r.serial() + " not re-signed at once ("
           + e.getMessage() + "); it is signed on its next request");
@@ -425,7 +435,7 @@ public final class OcspResponder implements AutoCloseable {
           if (d == null) {
             lru.remove(e.getKey());
           } else {
-            signAndKeep(d, c.id(), now);
+            signAndKeep(d, c.id(), now, false);
           }
         }
       }
@@ -463,14 +473,9 @@ public final class OcspResponder implements AutoCloseable {
         return;
       }
       Ocsp.CertId id = d.issuer().certId("SHA-1", new BigInteger(row.serial(), 16));
-      if (known.contains(key(row.ca(), id))) {
-        return;
+      if (!known.contains(key(row.ca(), id)) && room()) {
+        presignOne(d, id, clock.instant());
       }
-      if (!room()) {
-        return;
-      }
-      signAndKeep(d, id, clock.instant());
-      presigned.incrementAndGet();
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.DEBUG, "OCSP answer for new serial " + row.serial() + " not pre-signed ("
           + e.getMessage() + "); the refresh walk signs it");
@@ -523,9 +528,9 @@ public final class OcspResponder implements AutoCloseable {
             } else if (!room()) {
               w.full = true;
             } else {
-              signAndKeep(d, id, now);
-              presigned.incrementAndGet();
-              signed++;
+              if (presignOne(d, id, now)) {
+                signed++;
+              }
               w.kept++;
             }
           }
@@ -540,6 +545,18 @@ public final class OcspResponder implements AutoCloseable {
       warnedFull.set(false); // covered again: a later shortfall is reported again
     }
     return signed;
+  }
+
+  /** Signs and keeps an answer unless one is kept by then (a request was first); whether it signed. */
+  private boolean presignOne(Delegate d, Ocsp.CertId id, Instant now) {
+    synchronized (stripes[Math.floorMod(id.serial().hashCode(), stripes.length)]) {
+      if (known.contains(key(d.ca(), id))) {
+        return false;
+      }
+      signAndKeep(d, id, now, false);
+      presigned.incrementAndGet();
+      return true;
+    }
   }
 
   /** Whether another answer fits without evicting one; says once that it does not. */
