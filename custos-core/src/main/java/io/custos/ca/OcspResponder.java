@@ -192,7 +192,12 @@ public final class OcspResponder implements AutoCloseable {
   /** Most inventory pages one refresh pass reads for pre-signing, over all CAs. */
   static final int PRESIGN_PAGES_PER_PASS = 20;
 
-  private record Cached(byte[] der, Instant thisUpdate, Instant nextUpdate, String etag, String ca, Ocsp.CertId id) {}
+  /** @param certNotAfter the certificate's notAfter; {@link Instant#MAX} for an unknown serial */
+  private record Cached(byte[] der, Instant thisUpdate, Instant nextUpdate, String etag, String ca, Ocsp.CertId id,
+      Instant certNotAfter) {}
+
+  /** A certificate's status as the inventory gives it, and its notAfter ({@link Instant#MAX} if unknown). */
+  private record Standing(Ocsp.Status status, Instant notAfter) {}
 
   private final CertificateAuthority authority;
   private final KeyManager keys;
@@ -300,7 +305,8 @@ public final class OcspResponder implements AutoCloseable {
       return Answer.error(Ocsp.ErrorStatus.TRY_LATER, "signing budget spent; try again shortly");
     }
     // Several CertIDs, or a nonce: signed for this request alone, never cached.
-    List<Ocsp.Single> singles = req.certIds().stream().map(id -> single(delegate, id, now)).toList();
+    List<Ocsp.Single> singles = req.certIds().stream().map(id -> single(delegate, id, standing(delegate, id), now))
+        .toList();
     signatures.incrementAndGet();
     byte[] der = Ocsp.sign(delegate.signer(), singles, now, withNonce ? req.nonce() : Optional.empty());
     return new Answer(der, 0, Optional.of(now), Optional.of(singles.getFirst().nextUpdate()), Optional.empty(), false,
@@ -341,10 +347,12 @@ public final class OcspResponder implements AutoCloseable {
           return kept;
         }
       }
-      Ocsp.Single single = single(delegate, id, now);
+      Standing standing = standing(delegate, id);
+      Ocsp.Single single = single(delegate, id, standing, now);
       signatures.incrementAndGet();
       byte[] der = Ocsp.sign(delegate.signer(), List.of(single), now, Optional.empty());
-      Cached c = new Cached(der, single.thisUpdate(), single.nextUpdate(), etag(der), delegate.ca(), id);
+      Cached c = new Cached(der, single.thisUpdate(), single.nextUpdate(), etag(der), delegate.ca(), id,
+          standing.notAfter());
       if (single.status() instanceof Ocsp.Status.Unknown) {
         unknown.put(key, c);
       } else {
@@ -355,29 +363,30 @@ public final class OcspResponder implements AutoCloseable {
     }
   }
 
-  private Ocsp.Single single(Delegate delegate, Ocsp.CertId id, Instant now) {
+  private Ocsp.Single single(Delegate delegate, Ocsp.CertId id, Standing standing, Instant now) {
     Instant thisUpdate = now.truncatedTo(ChronoUnit.SECONDS);
     Instant next = thisUpdate.plus(settings.responseValidity());
     if (next.isAfter(delegate.notAfter())) {
       next = delegate.notAfter();
     }
-    return new Ocsp.Single(id, status(delegate, id), thisUpdate, next);
+    return new Ocsp.Single(id, standing.status(), thisUpdate, next);
   }
 
-  private Ocsp.Status status(Delegate delegate, Ocsp.CertId id) {
+  private Standing standing(Delegate delegate, Ocsp.CertId id) {
     if (!id.issuedBy(delegate.issuer()) || id.serial().signum() <= 0) {
-      return new Ocsp.Status.Unknown(); // another CA's certificate, or no certificate at all
+      return new Standing(new Ocsp.Status.Unknown(), Instant.MAX); // another CA's certificate, or no certificate at all
     }
     Optional<CertificateRecords.CertificateRow> row = certificates.get(id.serial().toString(16));
     if (row.isEmpty() || !row.get().ca().equals(delegate.ca())) {
-      return new Ocsp.Status.Unknown();
+      return new Standing(new Ocsp.Status.Unknown(), Instant.MAX);
     }
     CertificateRecords.CertificateRow r = row.get();
-    return switch (r.status()) {
+    Ocsp.Status status = switch (r.status()) {
       case "good" -> new Ocsp.Status.Good();
       case "hold" -> new Ocsp.Status.Revoked(r.revokedAt().orElse(r.issuedAt()), "certificateHold");
       default -> new Ocsp.Status.Revoked(r.revokedAt().orElse(r.issuedAt()), r.revocationReason().orElse("unspecified"));
     };
+    return new Standing(status, r.notAfter());
   }
 
   /** A revocation, hold or release: the serial's kept answers are re-signed before this returns. */
@@ -432,7 +441,9 @@ public final class OcspResponder implements AutoCloseable {
         Cached c = e.getValue();
         if (!now.isBefore(c.thisUpdate().plus(half))) {
           Delegate d = delegates.get(c.ca());
-          if (d == null) {
+          // Expired more than a day ago: dropped, not re-signed, so that answers nobody needs any
+          // more do not fill the cache and crowd out pre-signing (asked again, it is signed again).
+          if (d == null || c.certNotAfter().isBefore(now.minus(EXPIRED_GRACE))) {
             lru.remove(e.getKey());
           } else {
             signAndKeep(d, c.id(), now, false);

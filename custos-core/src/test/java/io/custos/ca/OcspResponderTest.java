@@ -544,4 +544,25 @@ class OcspResponderTest {
     assertThat(r.cached()[0]).isEqualTo(3);
     assertThat(r.coverage().complete()).isTrue();
   }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — answers for certificates expired more than a day ago are dropped, not re-signed, so "
+      + "they cannot fill the cache")
+  void expiredAnswersLeaveTheCache() throws Exception {
+    String shortLived = issue("issuing", Duration.ofDays(1));
+    String longLived = issue("issuing");
+    OcspResponder r = responder(OcspResponder.Settings.defaults());
+    r.refresh();
+    assertThat(r.cached()[0]).isEqualTo(2);
+    now.set(now.get().plus(Duration.ofDays(3)));
+    long before = r.signatures();
+    r.refresh();
+    assertThat(r.cached()[0]).isEqualTo(1);
+    assertThat(r.signatures()).as("only the live certificate's answer re-signed").isEqualTo(before + 1);
+    assertThat(r.coverage().serials()).isEqualTo(1);
+    assertThat(Ocsp.certStatus(r.respond("issuing", ask(id(longLived))).der())).isEqualTo("good");
+    assertThat(r.signatures()).isEqualTo(before + 1);
+    // Still answered when asked, on request.
+    assertThat(Ocsp.certStatus(r.respond("issuing", ask(id(shortLived))).der())).isEqualTo("good");
+  }
 }
