@@ -57,6 +57,7 @@ final class Node implements AutoCloseable {
   private final ScheduledExecutorService maintenance;
   private Optional<String> devCa = Optional.empty();
   private Optional<ScheduledExecutorService> crlThread = Optional.empty();
+  private Optional<AutoCloseable> ocspPresigner = Optional.empty();
 
   private Node(Storage storage, LiveAuditKeys keyring, AuditLog audit, AuditMonitor monitor,
       Optional<CentralLogging> central, ApiServer server, Seal seal, Optional<Seal.InitResult> devInit,
@@ -163,6 +164,7 @@ final class Node implements AutoCloseable {
       io.custos.ca.OcspResponder ocsp = new io.custos.ca.OcspResponder(authority, keys, storage.certificates(),
           storage.records(), seal::barrier, audit::record, java.time.Clock.systemUTC(), config.caOcsp());
       seal.registerSealedType(io.custos.ca.OcspResponder.TYPE);
+      opened.add(ocsp); // its pre-signing thread
       seal.onSeal(ocsp::wipe);
       long ocspEvery = Math.max(5, Math.min(60, config.caOcsp().responseValidity().toSeconds() / 4));
       maintenance.scheduleWithFixedDelay(() -> refreshOcsp(ocsp, seal), 3, ocspEvery, TimeUnit.SECONDS);
@@ -170,6 +172,14 @@ final class Node implements AutoCloseable {
           List.of("serials"), () -> {
             long[] n = ocsp.cached();
             return Map.of(List.of("known"), (double) n[0], List.of("unknown"), (double) n[1]);
+          });
+      // Pre-signing (SS-002 11.6.1): below 1, serials beyond ca.ocsp.cache_entries are signed on request.
+      metrics.gauge("custos_ocsp_presign_coverage", "Share of known, unexpired serials answered from a pre-signed "
+          + "OCSP response (below 1: raise ca.ocsp.cache_entries)", () -> ocsp.coverage().ratio());
+      metrics.gauge("custos_ocsp_presign_serials", "Known, unexpired serials of the served CAs, and those with a "
+          + "pre-signed answer kept, as the last inventory walk found them", List.of("state"), () -> {
+            io.custos.ca.OcspResponder.Coverage c = ocsp.coverage();
+            return Map.of(List.of("known"), (double) c.serials(), List.of("kept"), (double) c.kept());
           });
       // Certificate expiry alerts (SS-002 11.5.2), every 10 minutes while unsealed.
       io.custos.ca.ExpiryWatch expiry = new io.custos.ca.ExpiryWatch(storage.certificates(), storage.records(),
@@ -235,6 +245,7 @@ final class Node implements AutoCloseable {
       Node node = new Node(storage, keyring, audit, monitor, central, server, seal, devInit, keys, maintenance);
       node.devCa = devCa;
       node.crlThread = Optional.of(crlThread);
+      node.ocspPresigner = Optional.of(ocsp);
       return node;
     } catch (RuntimeException e) {
       closeAll(opened.reversed());
@@ -396,6 +407,7 @@ final class Node implements AutoCloseable {
     } finally {
       List<AutoCloseable> rest = new ArrayList<>();
       rest.add(maintenance::shutdownNow);
+      ocspPresigner.ifPresent(rest::add); // no OCSP answer is signed once the store closes
       crlThread.ifPresent(t -> rest.add(t::shutdownNow)); // no CRL is signed once the store closes
       rest.add(keys); // key material in memory is overwritten
       rest.add(monitor);

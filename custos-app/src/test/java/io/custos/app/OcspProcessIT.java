@@ -121,6 +121,8 @@ class OcspProcessIT {
         String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
             HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("custos_ocsp_responses_total{method=\"POST\",status=\"successful\"}");
+        assertThat(metrics).contains("custos_ocsp_presign_coverage")
+            .contains("custos_ocsp_presign_serials{state=\"kept\"}");
       }
     }
   }

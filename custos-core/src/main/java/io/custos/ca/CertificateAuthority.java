@@ -98,6 +98,8 @@ public final class CertificateAuthority {
 
   private final List<java.util.function.Consumer<Revocation>> revocationListeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<java.util.function.Consumer<CertificateRecords.CertificateRow>> issueListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final RecordStore records;
   private final Supplier<Barrier> barrier;
   private final KeyManager keys;
@@ -571,9 +573,19 @@ public final class CertificateAuthority {
     csr.emails().forEach(n -> sans.add("email:" + n));
     csr.uris().forEach(n -> sans.add("uri:" + n));
     Owner owner = p.owner();
-    certificates.add(new CertificateRecords.CertificateRow(serialHex, caName, owner.id(), owner.name(), owner.contact(),
-        profile.name(), csr.subject(), sans, p.spkiHash(), p.now().minus(Duration.ofMinutes(5)), p.notAfter(),
-        clock.instant(), "good", Optional.empty(), Optional.empty(), cert));
+    CertificateRecords.CertificateRow row = new CertificateRecords.CertificateRow(serialHex, caName, owner.id(),
+        owner.name(), owner.contact(), profile.name(), csr.subject(), sans, p.spkiHash(), p.now().minus(Duration.ofMinutes(5)), p.notAfter(),
+        clock.instant(), "good", Optional.empty(), Optional.empty(), cert);
+    certificates.add(row);
+    for (java.util.function.Consumer<CertificateRecords.CertificateRow> l : issueListeners) {
+      try {
+        l.accept(row);
+      } catch (RuntimeException e) {
+        // The certificate is issued and recorded; a listener's failure does not undo or fail that.
+        System.getLogger(CertificateAuthority.class.getName()).log(System.Logger.Level.WARNING,
+            "issue listener failed for serial " + serialHex + ": " + e.getMessage());
+      }
+    }
     return new Issued(serialHex, cert, issuing.chain(), p.notAfter(), sans);
   }
 
@@ -612,6 +624,15 @@ public final class CertificateAuthority {
     }
     revocationListeners.forEach(l -> l.accept(result));
     return result;
+  }
+
+  /**
+   * Hears of every certificate issued here, synchronously, once its inventory row is durable and
+   * before the issuing call returns; a listener must be quick (hand slow work to an executor) and
+   * its failure does not fail the issuance.
+   */
+  public void onIssue(java.util.function.Consumer<CertificateRecords.CertificateRow> listener) {
+    issueListeners.add(listener);
   }
 
   /** Hears of every revocation, hold and release, synchronously, after it is stored. */

@@ -23,6 +23,7 @@ import io.custos.failure.ConflictException;
 import io.custos.failure.PermissionDeniedException;
 import io.custos.kms.AlgorithmPolicy;
 import io.custos.kms.KeyManager;
+import io.custos.store.CertificateRecords;
 import io.custos.store.MemoryCertificateRecords;
 import io.custos.store.MemoryRecordStore;
 import io.custos.x509.CaLevel;
@@ -148,6 +149,26 @@ class CertificateAuthorityTest {
       assertThat(r.owner()).isEqualTo("web");
       assertThat(r.ownerContact()).isEqualTo("web-team@example.com");
       assertThat(r.sans()).containsExactly("dns:shop.example.com", "dns:www.shop.example.com");
+    });
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — issue listeners hear each certificate once it is recorded; a failing one fails nothing")
+  void issueListeners() throws Exception {
+    List<CertificateRecords.CertificateRow> heard = new ArrayList<>();
+    ca.onIssue(row -> {
+      throw new IllegalStateException("listener broken");
+    });
+    ca.onIssue(row -> {
+      assertThat(certs.get(row.serial())).isPresent(); // recorded before listeners hear of it
+      heard.add(row);
+    });
+    String a = ca.issue(web, "issuing", "tls-server", csr(ec(), "SHA256withECDSA", ECDSA_SHA256, "CN=shop.example.com",
+        List.of("shop.example.com")), "web", Optional.empty()).serial();
+    assertThat(heard).singleElement().satisfies(r -> {
+      assertThat(r.serial()).isEqualTo(a);
+      assertThat(r.ca()).isEqualTo("issuing");
+      assertThat(r.status()).isEqualTo("good");
     });
   }
 

@@ -99,9 +99,21 @@ class OcspResponderTest {
   }
 
   private String issue(String caName) throws Exception {
+    return issue(caName, Duration.ofDays(90));
+  }
+
+  private String issue(String caName, Duration validity) throws Exception {
     byte[] csr = CertificateAuthorityTest.csr(CertificateAuthorityTest.ec(), "SHA256withECDSA", ECDSA_SHA256,
         "CN=shop.example.com", List.of("shop.example.com"));
-    return ca.issue(officer, caName, "tls-server", csr, "alice", Optional.of(Duration.ofDays(90))).serial();
+    return ca.issue(officer, caName, "tls-server", csr, "alice", Optional.of(validity)).serial();
+  }
+
+  private List<String> issueMany(String caName, int n) throws Exception {
+    List<String> serials = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      serials.add(issue(caName));
+    }
+    return serials;
   }
 
   private static byte[] ask(Ocsp.CertId id) {
@@ -379,5 +391,178 @@ class OcspResponderTest {
     assertThat(keys.caKey(key).ca()).isTrue();
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> keys.sign(officer, key, new byte[] {1}))
         .isInstanceOf(io.custos.failure.CustosException.class);
+  }
+
+  // ---------------------------------------------------------------- pre-signing
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — every known serial is answered from a pre-signed response: a flood over all of them "
+      + "costs no signature")
+  void floodOverEveryKnownSerialCostsNoSignature() throws Exception {
+    String expiredLongAgo = issue("issuing", Duration.ofDays(1));
+    List<String> serials = issueMany("issuing", 24);
+    ca.revoke(officer, serials.get(0), "keyCompromise");
+    ca.revoke(officer, serials.get(1), "superseded");
+    ca.revoke(officer, serials.get(2), "certificateHold");
+    String others = issue("other");
+    now.set(now.get().plus(Duration.ofDays(3)));
+    // Made after the issuance: only the refresh walk can have signed these answers.
+    OcspResponder r = responder(OcspResponder.Settings.defaults());
+    assertThat(r.cached()).containsExactly(0, 0);
+    r.refresh();
+    assertThat(r.cached()[0]).isEqualTo(serials.size() + 1);
+    OcspResponder.Coverage coverage = r.coverage();
+    assertThat(coverage.serials()).isEqualTo(serials.size() + 1);
+    assertThat(coverage.kept()).isEqualTo(serials.size() + 1);
+    assertThat(coverage.complete()).isTrue();
+    assertThat(coverage.capacityReached()).isFalse();
+    assertThat(coverage.ratio()).isEqualTo(1.0);
+
+    long before = r.signatures();
+    for (int round = 0; round < 3; round++) {
+      for (String serial : serials) {
+        OcspResponder.Answer a = r.respond("issuing", ask(id(serial)));
+        assertThat(a.status()).isZero();
+        assertThat(a.cacheable()).isTrue();
+        String expected = serial.equals(serials.get(0)) || serial.equals(serials.get(1)) || serial.equals(serials.get(2))
+            ? "revoked" : "good";
+        assertThat(Ocsp.certStatus(a.der())).as(serial).isEqualTo(expected);
+      }
+      Ocsp.CertId otherId = Ocsp.IssuerHashes.of(ca.chain("other").getFirst()).certId("SHA-1", new BigInteger(others, 16));
+      assertThat(Ocsp.certStatus(r.respond("other", ask(otherId)).der())).isEqualTo("good");
+    }
+    assertThat(r.signatures()).as("signatures made while answering the flood").isEqualTo(before);
+
+    // A certificate expired more than a day ago is not pre-signed: asking for it costs a signature.
+    assertThat(r.respond("issuing", ask(id(expiredLongAgo))).status()).isZero();
+    assertThat(r.signatures()).isEqualTo(before + 1);
+    // A second walk finds everything kept and signs nothing.
+    long afterMiss = r.signatures();
+    r.refresh();
+    assertThat(r.signatures()).isEqualTo(afterMiss);
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — a newly issued certificate's answer is kept without any request, signed off the "
+      + "issuing thread")
+  void newCertificatePresignedOnIssue() throws Exception {
+    List<Runnable> queued = new ArrayList<>();
+    OcspResponder manual = new OcspResponder(ca, keys, certs, records, () -> barrier, audited::add, clock,
+        OcspResponder.Settings.defaults(), queued::add);
+    String serial = issue("issuing");
+    assertThat(manual.cached()[0]).as("nothing signed on the issuing thread").isZero();
+    assertThat(queued).hasSize(1);
+    queued.forEach(Runnable::run);
+    assertThat(manual.cached()[0]).isEqualTo(1);
+    long before = manual.signatures();
+    OcspResponder.Answer a = manual.respond("issuing", ask(id(serial)));
+    assertThat(Ocsp.certStatus(a.der())).isEqualTo("good");
+    assertThat(manual.signatures()).isEqualTo(before);
+    assertSignedByDelegate(a.der());
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — with its own low-priority thread the responder keeps a new certificate's answer shortly "
+      + "after issue returns")
+  void newCertificatePresignedShortlyAfterIssue() throws Exception {
+    try (OcspResponder r = responder(OcspResponder.Settings.defaults())) {
+      r.refresh(); // the responder certificate exists: what remains is one signature
+      String serial = issue("issuing");
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (r.cached()[0] == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(r.cached()[0]).isEqualTo(1);
+      assertThat(r.presigned()).isEqualTo(1);
+      long before = r.signatures();
+      assertThat(Ocsp.certStatus(r.respond("issuing", ask(id(serial))).der())).isEqualTo("good");
+      assertThat(r.signatures()).isEqualTo(before);
+    }
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — pre-signing stops at the cache bound and reports partial coverage, evicting nothing")
+  void capacityBelowInventoryReportsPartialCoverage() throws Exception {
+    List<String> serials = issueMany("issuing", 15);
+    OcspResponder r = responder(OcspResponder.Settings.defaults().withCacheEntries(10));
+    r.refresh();
+    assertThat(r.cached()[0]).isEqualTo(10);
+    OcspResponder.Coverage c = r.coverage();
+    assertThat(c.serials()).isEqualTo(15);
+    assertThat(c.kept()).isEqualTo(10);
+    assertThat(c.complete()).isTrue();
+    assertThat(c.capacityReached()).isTrue();
+    assertThat(c.ratio()).isLessThan(1.0);
+    // The kept answers stay; another walk signs nothing more and evicts nothing.
+    long before = r.signatures();
+    r.refresh();
+    assertThat(r.signatures()).isEqualTo(before);
+    assertThat(r.cached()[0]).isEqualTo(10);
+    assertThat(r.coverage().kept()).isEqualTo(10);
+    // Beyond the bound, serials are still answered: signed on request, within the miss budget.
+    for (String serial : serials) {
+      assertThat(Ocsp.certStatus(r.respond("issuing", ask(id(serial))).der())).isEqualTo("good");
+    }
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — pre-signing is paced by a budget per refresh pass, apart from the miss budget")
+  void presigningIsPaced() throws Exception {
+    List<String> serials = issueMany("issuing", 10);
+    OcspResponder.Settings d = OcspResponder.Settings.defaults();
+    OcspResponder r = responder(new OcspResponder.Settings(d.responseValidity(), d.responderValidity(),
+        d.responderAlgorithm(), false, 100, 8, 1, 1, 4));
+    r.refresh();
+    assertThat(r.presigned()).isEqualTo(4);
+    assertThat(r.coverage().complete()).isFalse();
+    r.refresh();
+    assertThat(r.presigned()).isEqualTo(8);
+    r.refresh();
+    assertThat(r.presigned()).isEqualTo(10);
+    assertThat(r.coverage().complete()).isTrue();
+    assertThat(r.coverage().ratio()).isEqualTo(1.0);
+    // The miss budget (1/s) was never drawn on: a miss still gets its signature.
+    assertThat(r.respond("issuing", ask(id("abcdef"))).status()).isZero();
+    long before = r.signatures();
+    for (String serial : serials) {
+      assertThat(r.respond("issuing", ask(id(serial))).status()).isZero();
+    }
+    assertThat(r.signatures()).isEqualTo(before);
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — sealing stops pre-signing: a walk starts over after unsealing")
+  void wipeForgetsTheWalk() throws Exception {
+    issueMany("issuing", 3);
+    OcspResponder r = responder(OcspResponder.Settings.defaults());
+    r.refresh();
+    assertThat(r.cached()[0]).isEqualTo(3);
+    r.wipe();
+    assertThat(r.cached()[0]).isZero();
+    assertThat(r.coverage().serials()).isZero();
+    r.refresh();
+    assertThat(r.cached()[0]).isEqualTo(3);
+    assertThat(r.coverage().complete()).isTrue();
+  }
+
+  @Test
+  @DisplayName("SS-002 11.6.1 — answers for certificates expired more than a day ago are dropped, not re-signed, so "
+      + "they cannot fill the cache")
+  void expiredAnswersLeaveTheCache() throws Exception {
+    String shortLived = issue("issuing", Duration.ofDays(1));
+    String longLived = issue("issuing");
+    OcspResponder r = responder(OcspResponder.Settings.defaults());
+    r.refresh();
+    assertThat(r.cached()[0]).isEqualTo(2);
+    now.set(now.get().plus(Duration.ofDays(3)));
+    long before = r.signatures();
+    r.refresh();
+    assertThat(r.cached()[0]).isEqualTo(1);
+    assertThat(r.signatures()).as("only the live certificate's answer re-signed").isEqualTo(before + 1);
+    assertThat(r.coverage().serials()).isEqualTo(1);
+    assertThat(Ocsp.certStatus(r.respond("issuing", ask(id(longLived))).der())).isEqualTo("good");
+    assertThat(r.signatures()).isEqualTo(before + 1);
+    // Still answered when asked, on request.
+    assertThat(Ocsp.certStatus(r.respond("issuing", ask(id(shortLived))).der())).isEqualTo("good");
   }
 }

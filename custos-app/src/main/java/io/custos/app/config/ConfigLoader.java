@@ -69,6 +69,7 @@ public final class ConfigLoader {
       "ca.ocsp.responder_validity", "CUSTOS_CA_OCSP_RESPONDER_VALIDITY",
       "ca.ocsp.nonce", "CUSTOS_CA_OCSP_NONCE",
       "ca.ocsp.cache_entries", "CUSTOS_CA_OCSP_CACHE_ENTRIES",
+      "ca.ocsp.presign_per_pass", "CUSTOS_CA_OCSP_PRESIGN_PER_PASS",
       "ca.crl_next_update", "CUSTOS_CA_CRL_NEXT_UPDATE",
       "ca.crl_regenerate_every", "CUSTOS_CA_CRL_REGENERATE_EVERY",
       "compromise.availability_first", "CUSTOS_COMPROMISE_AVAILABILITY_FIRST",
@@ -376,7 +377,10 @@ public final class ConfigLoader {
     }).orElse(java.util.List.of());
   }
 
-  /** {@code ca.ocsp.*}: the OCSP responder (validity 1m–7d, responder 4× that up to 90d, nonce, cache entries). */
+  /**
+   * {@code ca.ocsp.*}: the OCSP responder (validity 1m–7d, responder 4× that up to 90d, nonce, cache entries,
+   * pre-signing budget per refresh pass).
+   */
   private io.custos.ca.OcspResponder.Settings ocsp() {
     io.custos.ca.OcspResponder.Settings d = io.custos.ca.OcspResponder.Settings.defaults();
     Duration validity = get("ca.ocsp.validity").map(v -> caDuration(v, "ca.ocsp.validity")).orElse(d.responseValidity());
@@ -394,12 +398,20 @@ public final class ConfigLoader {
         throw new ConfigException(v.source(), "ca.ocsp.cache_entries", "must be a whole number; got '" + v.text() + "'");
       }
     }).orElse(d.cacheEntries());
+    int presign = get("ca.ocsp.presign_per_pass").map(v -> {
+      try {
+        return Integer.parseInt(v.text().trim());
+      } catch (NumberFormatException e) {
+        throw new ConfigException(v.source(), "ca.ocsp.presign_per_pass", "must be a whole number; got '" + v.text()
+            + "'");
+      }
+    }).orElse(d.presignPerPass());
     try {
       return new io.custos.ca.OcspResponder.Settings(validity, responder, d.responderAlgorithm(), nonce, entries,
-          d.maxCertIds(), d.signsPerSecond(), d.nonceSignsPerSecond());
+          d.maxCertIds(), d.signsPerSecond(), d.nonceSignsPerSecond(), presign);
     } catch (io.custos.failure.InvalidInputException e) {
       Value v = get("ca.ocsp.validity").or(() -> get("ca.ocsp.responder_validity"))
-          .or(() -> get("ca.ocsp.cache_entries")).orElseThrow();
+          .or(() -> get("ca.ocsp.cache_entries")).or(() -> get("ca.ocsp.presign_per_pass")).orElseThrow();
       throw new ConfigException(v.source(), "ca.ocsp", e.getMessage());
     }
   }

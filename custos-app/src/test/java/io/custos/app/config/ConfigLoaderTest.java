@@ -207,11 +207,15 @@ class ConfigLoaderTest {
     assertThat(defaults.caOcsp()).isEqualTo(io.custos.ca.OcspResponder.Settings.defaults());
     assertThat(defaults.caOcsp().nonce()).isFalse();
     CustosConfig c = new ConfigLoader().file(yaml("ca:\n  ocsp:\n    validity: 2h\n    responder_validity: 14d\n"
-        + "    nonce: true\n    cache_entries: 5000\n")).load();
+        + "    nonce: true\n    cache_entries: 5000\n    presign_per_pass: 2000\n")).load();
     assertThat(c.caOcsp().responseValidity()).isEqualTo(java.time.Duration.ofHours(2));
     assertThat(c.caOcsp().responderValidity()).isEqualTo(java.time.Duration.ofDays(14));
     assertThat(c.caOcsp().nonce()).isTrue();
     assertThat(c.caOcsp().cacheEntries()).isEqualTo(5000);
+    assertThat(c.caOcsp().presignPerPass()).isEqualTo(2000);
+    assertThat(defaults.caOcsp().presignPerPass()).isEqualTo(io.custos.ca.OcspResponder.Settings.DEFAULT_PRESIGN_PER_PASS);
+    assertThatThrownBy(() -> new ConfigLoader().file(yaml("ca:\n  ocsp:\n    presign_per_pass: -1\n")).load())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("pre-signing budget");
     assertThat(new ConfigLoader().environment(Map.of("CUSTOS_CA_OCSP_NONCE", "on")).load().caOcsp().nonce()).isTrue();
     Path tooLong = yaml("ca:\n  ocsp:\n    responder_validity: 120d\n");
     assertThatThrownBy(() -> new ConfigLoader().file(tooLong).load()).isInstanceOf(ConfigException.class)
