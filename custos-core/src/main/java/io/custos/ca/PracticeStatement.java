@@ -70,8 +70,32 @@ public final class PracticeStatement {
 
     /** The defaults: CRLs valid 24 h refreshed every 6 h, OCSP as served, 30/7/1-day warnings, 3 of 5 custodians. */
     public static Settings defaults(String organisation, String baseUrl, Instant generatedAt) {
-      return new Settings(organisation, baseUrl, Duration.ofHours(24), Duration.ofHours(6), Optional.empty(),
-          ExpiryWatch.DEFAULT_HORIZONS, 3, 5, generatedAt);
+      return of(organisation, baseUrl, Schedule.DEFAULTS, generatedAt);
+    }
+
+    /** The node's configured schedule, with the default ceremony quorum of 3 of 5 custodians. */
+    public static Settings of(String organisation, String baseUrl, Schedule schedule, Instant generatedAt) {
+      return new Settings(organisation, baseUrl, schedule.crlNextUpdate(), schedule.crlRefresh(),
+          schedule.ocspValidity(), schedule.expiryHorizons(), 3, 5, generatedAt);
+    }
+  }
+
+  /**
+   * The revocation and warning schedule a node is configured with ({@code ca.crl_next_update},
+   * {@code ca.crl_regenerate_every}, {@code ca.ocsp.validity}, {@code ca.expiry_horizons}), so
+   * that the CPS states what the node does, not what it would do by default (SS-002 11.1.7).
+   */
+  public record Schedule(Duration crlNextUpdate, Duration crlRefresh, Optional<Duration> ocspValidity,
+      List<Duration> expiryHorizons) {
+    /** CRLs valid 24 h, refreshed every 6 h; OCSP not stated; warnings at 30, 7 and 1 days. */
+    public static final Schedule DEFAULTS = new Schedule(Duration.ofHours(24), Duration.ofHours(6), Optional.empty(),
+        ExpiryWatch.DEFAULT_HORIZONS);
+
+    public Schedule {
+      Objects.requireNonNull(crlNextUpdate, "crlNextUpdate");
+      Objects.requireNonNull(crlRefresh, "crlRefresh");
+      Objects.requireNonNull(ocspValidity, "ocspValidity");
+      expiryHorizons = List.copyOf(expiryHorizons);
     }
   }
 

@@ -74,6 +74,18 @@ class PracticeStatementTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.1.7 — the CPS states the configured CRL, OCSP and warning schedule, not the defaults")
+  void configuredSchedule() {
+    PracticeStatement.Schedule schedule = new PracticeStatement.Schedule(Duration.ofHours(12), Duration.ofHours(3),
+        Optional.of(Duration.ofHours(2)), List.of(Duration.ofDays(14), Duration.ofDays(2)));
+    String md = PracticeStatement.render(ca.list(officer), ca.profiles(),
+        PracticeStatement.Settings.of("Example Ltd", "https://pki.example.com", schedule, now),
+        PracticeStatement.Format.MARKDOWN);
+    assertThat(md).contains("12 hours").contains("every 3 hours").contains("14 days, 2 days")
+        .doesNotContain("every 6 hours").doesNotContain("as served by the OCSP responder");
+  }
+
+  @Test
   @DisplayName("SS-002 11.1.7 — every RFC 3647 section, filled from the live hierarchy and profiles")
   void sectionsAndLiveValues() {
     String md = PracticeStatement.render(ca.list(officer), ca.profiles(), settings(), PracticeStatement.Format.MARKDOWN);

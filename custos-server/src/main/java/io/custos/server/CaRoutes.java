@@ -50,9 +50,11 @@ public final class CaRoutes implements RouteModule {
   private final CertificateRecords certificates;
   private final AuditedCall call;
   private final Clock clock;
+  private final io.custos.ca.PracticeStatement.Schedule schedule;
 
   private CaRoutes(CertificateAuthority ca, CertificateRecords certificates, AuditLog log, AccessGate gate,
-      boolean devMode, Clock clock) {
+      boolean devMode, Clock clock, io.custos.ca.PracticeStatement.Schedule schedule) {
+    this.schedule = schedule;
     this.ca = ca;
     this.certificates = certificates;
     this.call = new AuditedCall(log, gate, devMode);
@@ -61,7 +63,13 @@ public final class CaRoutes implements RouteModule {
 
   public static RouteModule module(CertificateAuthority ca, CertificateRecords certificates, AuditLog log,
       AccessGate gate, boolean devMode) {
-    return new CaRoutes(ca, certificates, log, gate, devMode, Clock.systemUTC());
+    return module(ca, certificates, log, gate, devMode, io.custos.ca.PracticeStatement.Schedule.DEFAULTS);
+  }
+
+  /** With the node's configured CRL, OCSP and expiry-warning schedule, as its CPS states it. */
+  public static RouteModule module(CertificateAuthority ca, CertificateRecords certificates, AuditLog log,
+      AccessGate gate, boolean devMode, io.custos.ca.PracticeStatement.Schedule schedule) {
+    return new CaRoutes(ca, certificates, log, gate, devMode, Clock.systemUTC(), schedule);
   }
 
   @Override
@@ -251,7 +259,7 @@ public final class CaRoutes implements RouteModule {
         org = name;
       }
       String doc = io.custos.ca.PracticeStatement.render(ca.list(caller), ca.profiles(),
-          io.custos.ca.PracticeStatement.Settings.defaults(org, ca.baseUrl(), clock.instant()), format);
+          io.custos.ca.PracticeStatement.Settings.of(org, ca.baseUrl(), schedule, clock.instant()), format);
       String type = format == io.custos.ca.PracticeStatement.Format.HTML ? "text/html; charset=utf-8"
           : "text/markdown; charset=utf-8";
       return () -> ctx.status(200).contentType(type).result(doc);
