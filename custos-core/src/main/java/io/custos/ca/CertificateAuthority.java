@@ -100,6 +100,8 @@ public final class CertificateAuthority {
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<java.util.function.Consumer<CertificateRecords.CertificateRow>> issueListeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
+  // Password-based key encryption in progress (see issueWithGeneratedKey).
+  final java.util.concurrent.Semaphore passwordSlots = new java.util.concurrent.Semaphore(1);
   private final RecordStore records;
   private final Supplier<Barrier> barrier;
   private final KeyManager keys;
@@ -469,6 +471,13 @@ public final class CertificateAuthority {
     // Authorise the names before spending a key generation on them; check() decides it again with the key.
     require(caller, "ca:issue", "ca/" + caName + "/profiles/" + profileName, Map.of("dns", request.dnsNames(), "ip",
         request.ipAddresses(), "profile", List.of(profileName)));
+    // A password costs ~1 s of CPU (600,000 PBKDF2 iterations): one at a time per node, so that
+    // key generation requests can never take every core from the rest of the service.
+    boolean slot = delivery.password().isPresent();
+    if (slot && !passwordSlots.tryAcquire()) {
+      throw new io.custos.failure.UnavailableException("another password-protected key is being generated; try again "
+          + "in a second, or ask for the key wrapped for your public key (wrap_for), which costs no key derivation");
+    }
     try (KeyPairMaterial pair = keys.generateForRequester(request.algorithm())) {
       CertificationRequest csr = parser.describe(request.subject(), request.dnsNames(), request.ipAddresses(),
           pair.publicKey());
@@ -481,6 +490,10 @@ public final class CertificateAuthority {
       }
       Issued issued = sign(ca, profile, csr, prepared);
       return new IssuedWithKey(issued, encrypted, delivery.method(), request.algorithm());
+    } finally {
+      if (slot) {
+        passwordSlots.release();
+      }
     }
   }
 

@@ -215,6 +215,22 @@ class ServerKeyGenerationTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.1.2 — password-protected keys are derived one at a time per node: a second concurrent request is told to retry, nothing made or stored")
+  void onePasswordDerivationAtATime() throws Exception {
+    ca.passwordSlots.acquire();
+    try (SecretBytes pw = password(PASSWORD)) {
+      assertThatThrownBy(() -> ca.issueWithGeneratedKey(devices, "issuing", "tls-client",
+          device("ecdsa-p256", "CN=b.devices.example.com,O=Example Ltd", "b.devices.example.com"),
+          CertificateAuthority.KeyDelivery.password(pw), "fleet", Optional.empty()))
+          .isInstanceOf(io.custos.failure.UnavailableException.class).hasMessageContaining("wrap_for");
+    } finally {
+      ca.passwordSlots.release();
+    }
+    assertThat(certs.count()).isZero();
+    assertThat(ca.passwordSlots.availablePermits()).isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("SS-002 11.1.2 — a key password shorter than 16 characters, or both or neither ways of return, is refused before any key is made")
   void badDelivery() {
     try (SecretBytes pw = password("short-password")) {
