@@ -178,12 +178,7 @@ final class CeremonyCommand {
           out.println("Root certificate written to " + certOut + ".");
           out.println("Offline audit log checkpoint key (record it; the online server pins it on the first"
               + " `custos audit import`): " + c.auditVerifierKey());
-          out.println("Custodian shares (" + threshold + " of " + custodians + " needed for every ceremony)."
-              + " Each custodian keeps one; they are shown once and stored nowhere:");
-          for (UnsealShare s : done.shares()) {
-            out.println("Share " + s.x() + ": " + s.text());
-          }
-          out.flush();
+          printShares(out, "Custodian shares", threshold, custodians, done.shares());
         }
         return null;
       });
@@ -350,13 +345,7 @@ final class CeremonyCommand {
               + " and NewWithOld to " + newWithOldOut + ".");
           out.println(done.oldKeyDestroyed() ? "The old root key has been destroyed; the old shares open nothing."
               : "The old root key is kept, under the OLD shares, to sign its final CRLs (`ceremony crl --previous`).");
-          int m = c.root().threshold();
-          out.println("New custodian shares (" + m + " of " + done.shares().size() + " needed for every ceremony)."
-              + " Each custodian keeps one; they are shown once and stored nowhere:");
-          for (UnsealShare s : done.shares()) {
-            out.println("Share " + s.x() + ": " + s.text());
-          }
-          out.flush();
+          printShares(out, "New custodian shares", c.root().threshold(), done.shares().size(), done.shares());
         }
         return null;
       });
@@ -393,5 +382,16 @@ final class CeremonyCommand {
       System.out.flush();
       return 0;
     }
+  }
+
+  /** Prints a custodian split once: nothing else ever shows or stores the shares. */
+  private static void printShares(java.io.PrintWriter out, String heading, int threshold, int custodians,
+      List<UnsealShare> shares) {
+    out.println(heading + " (" + threshold + " of " + custodians + " needed for every ceremony)."
+        + " Each custodian keeps one; they are shown once and stored nowhere:");
+    for (UnsealShare s : shares) {
+      out.println("Share " + s.x() + ": " + s.text());
+    }
+    out.flush();
   }
 }

@@ -1,17 +1,19 @@
 package io.custos.app;
 
+import static io.custos.app.CliRun.custos;
+import static io.custos.app.CliRun.exec;
+import static io.custos.app.CliRun.ok;
+import static io.custos.app.CliRun.openssl;
+import static io.custos.app.CliRun.pemBlocks;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import io.custos.app.CliRun.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -32,8 +34,6 @@ class CaKeyTypesProcessIT {
   private static Path root;
   private static Path issuing;
 
-  record Run(int exit, String out, String err) {}
-
   @BeforeAll
   static void start() throws Exception {
     server = CustosProcess.start(Map.of(), "--data-dir", dir.resolve("data").toString(), "server", "--dev",
@@ -41,7 +41,7 @@ class CaKeyTypesProcessIT {
     String line = server.await(server.out, l -> l.trim().startsWith("Address:"), CustosProcess.START_TIMEOUT);
     server.await(server.out, l -> l.contains("custos cert issue --ca dev-issuing"), CustosProcess.START_TIMEOUT);
     env = Map.of("CUSTOS_ADDR", line.substring(line.indexOf("http")).trim(), "CUSTOS_TOKEN", "T");
-    List<String> blocks = pemBlocks(ok(custos("ca", "chain", "dev-issuing")).out());
+    List<String> blocks = pemBlocks(ok(custos(env, "ca", "chain", "dev-issuing")).out());
     assertThat(blocks).hasSize(2);
     issuing = dir.resolve("issuing.pem");
     root = dir.resolve("root.pem");
@@ -79,7 +79,7 @@ class CaKeyTypesProcessIT {
         "-addext", "subjectAltName=DNS:" + host));
     ok(exec(Map.of(), req));
 
-    String bundle = ok(custos("cert", "issue", "--ca", "dev-issuing", "--profile", profile, "--csr", csr.toString(),
+    String bundle = ok(custos(env, "cert", "issue", "--ca", "dev-issuing", "--profile", profile, "--csr", csr.toString(),
         "--owner", "dev-root", "--validity", "90d")).out();
     Path leaf = dir.resolve(name + "-" + profile + ".pem");
     Files.writeString(leaf, pemBlocks(bundle).getFirst());
@@ -94,51 +94,4 @@ class CaKeyTypesProcessIT {
     assertThat(wrong.out() + wrong.err()).doesNotContain(leaf + ": OK");
   }
 
-  private static Run exec(Map<String, String> extra, List<String> cmd) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().keySet().removeIf(k -> k.startsWith("CUSTOS_"));
-    pb.environment().putAll(extra);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(String.join(" ", cmd) + " did not finish");
-    }
-    return new Run(p.exitValue(), new String(out.get(), StandardCharsets.UTF_8),
-        new String(err.get(), StandardCharsets.UTF_8));
-  }
-
-  private static Run custos(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-        "--enable-native-access=ALL-UNNAMED", "-jar", CustosProcess.JAR.toString()));
-    cmd.addAll(List.of(args));
-    return exec(env, cmd);
-  }
-
-  private static Run ok(Run r) {
-    assertThat(r.exit()).as(r.out() + r.err()).isZero();
-    return r;
-  }
-
-  private static byte[] readAll(InputStream in) {
-    try {
-      return in.readAllBytes();
-    } catch (java.io.IOException e) {
-      return new byte[0];
-    }
-  }
-
-  private static List<String> pemBlocks(String pem) {
-    List<String> out = new ArrayList<>();
-    String end = "-----END CERTIFICATE-----";
-    int at = 0;
-    for (int b; (b = pem.indexOf("-----BEGIN CERTIFICATE-----", at)) >= 0; ) {
-      int e = pem.indexOf(end, b) + end.length();
-      out.add(pem.substring(b, e) + "\n");
-      at = e;
-    }
-    return out;
-  }
 }

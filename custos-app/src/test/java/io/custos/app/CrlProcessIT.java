@@ -1,20 +1,21 @@
 package io.custos.app;
 
+import static io.custos.app.CliRun.custos;
+import static io.custos.app.CliRun.ok;
+import static io.custos.app.CliRun.openssl;
+import static io.custos.app.CliRun.pemBlocks;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
+import io.custos.app.CliRun.Run;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -29,61 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 class CrlProcessIT {
   @TempDir Path dir;
 
-  record Run(int exit, String out, String err) {}
-
-  private static Run exec(Map<String, String> env, List<String> cmd) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().keySet().removeIf(k -> k.startsWith("CUSTOS_"));
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(String.join(" ", cmd) + " did not finish");
-    }
-    return new Run(p.exitValue(), new String(out.get(), StandardCharsets.UTF_8),
-        new String(err.get(), StandardCharsets.UTF_8));
-  }
-
-  private static byte[] readAll(InputStream in) {
-    try {
-      return in.readAllBytes();
-    } catch (java.io.IOException e) {
-      return new byte[0];
-    }
-  }
-
-  private static Run custos(Map<String, String> env, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-        "--enable-native-access=ALL-UNNAMED", "-jar", CustosProcess.JAR.toString()));
-    cmd.addAll(List.of(args));
-    return exec(env, cmd);
-  }
-
-  private static Run ok(Run r) {
-    assertThat(r.exit()).as(r.out() + r.err()).isZero();
-    return r;
-  }
-
   private static String openssl(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("openssl"));
-    cmd.addAll(List.of(args));
-    Run r = exec(Map.of(), cmd);
+    Run r = CliRun.openssl(args);
     return "exit " + r.exit() + ": " + r.out() + r.err();
-  }
-
-  private static List<String> pemBlocks(String pem) {
-    List<String> out = new ArrayList<>();
-    String end = "-----END CERTIFICATE-----";
-    int at = 0;
-    for (int b; (b = pem.indexOf("-----BEGIN CERTIFICATE-----", at)) >= 0; ) {
-      int e = pem.indexOf(end, b) + end.length();
-      out.add(pem.substring(b, e) + "\n");
-      at = e;
-    }
-    return out;
   }
 
   private static int freePort() throws Exception {
