@@ -289,7 +289,7 @@ public final class CertificateAuthority {
    */
   public CaState signSubordinate(Caller caller, String parentName, String childName, Duration validity) {
     require(caller, "ca:create", "ca/" + childName, Map.of());
-    CaState parent = issuing(parentName);
+    CaState parent = active(parentName);
     CaState child = get(childName);
     if (!child.state().equals("pending")) {
       throw new ConflictException("CA '" + childName + "' is " + child.state() + ", not pending");
@@ -819,11 +819,6 @@ public final class CertificateAuthority {
     }
   }
 
-  /** An active CA that may sign: a CA whose key was declared compromised signs nothing more. */
-  private CaState issuing(String name) {
-    return loadActive(name).state();
-  }
-
   // ---------------------------------------------------------------- compromise (package-private)
 
   /** Every CA as stored, whatever its state, without an access check (the caller checked). */
@@ -869,6 +864,7 @@ public final class CertificateAuthority {
     return x509(der).getSerialNumber().toString(16);
   }
 
+  /** An active CA that may sign: a CA whose key was declared compromised signs nothing more. */
   private CaState active(String name) {
     return loadActive(name).state();
   }
