@@ -8,12 +8,8 @@ import io.custos.crypto.FipsCryptoModule;
 import io.custos.crypto.KeyPairMaterial;
 import io.custos.crypto.KeyPairType;
 import io.custos.crypto.SignatureVerifier;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +22,6 @@ import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -142,12 +137,12 @@ public class CaIssueHttpBenchmark {
       node = EmbeddedNode.startDev(dir.resolve("node"), "127.0.0.1:0", ROOT_TOKEN,
           Map.of("limits.per_address", "off", "limits.per_principal", "off"));
       URI base = URI.create(node.address());
-      server = new InetSocketAddress(base.getHost(), base.getPort());
+      server = KeepAliveClient.address(base);
       requests = new byte[pool - n][];
       IntStream.range(0, requests.length).parallel().forEach(i -> requests[i] = request(base, csrs[i]));
-      try (Client probe = new Client(server)) {
-        String first = probe.send(requests[next.getAndIncrement()]);
-        System.out.println("first certificate: " + first.length() + " bytes of JSON");
+      try (KeepAliveClient probe = new KeepAliveClient(server)) {
+        byte[] first = probe.send(requests[next.getAndIncrement()]);
+        System.out.println("first certificate: " + first.length + " bytes of JSON");
       }
     }
   }
@@ -192,14 +187,8 @@ public class CaIssueHttpBenchmark {
         + "\\n-----END CERTIFICATE REQUEST-----\\n";
     byte[] body = ("{\"csr\":\"" + pem + "\",\"profile\":\"tls-server\",\"owner\":\"dev-root\",\"validity\":\"90d\"}")
         .getBytes(StandardCharsets.US_ASCII);
-    String head = "POST /v1/ca/" + CA + "/issue HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
-        + "\r\nAuthorization: Bearer " + ROOT_TOKEN + "\r\nContent-Type: application/json\r\nAccept: application/json"
-        + "\r\nContent-Length: " + body.length + "\r\n\r\n";
-    byte[] h = head.getBytes(StandardCharsets.US_ASCII);
-    byte[] out = new byte[h.length + body.length];
-    System.arraycopy(h, 0, out, 0, h.length);
-    System.arraycopy(body, 0, out, h.length, body.length);
-    return out;
+    return KeepAliveClient.request(base, "POST", "/v1/ca/" + CA + "/issue", "Authorization: Bearer " + ROOT_TOKEN
+        + "\r\nContent-Type: application/json\r\nAccept: application/json\r\n", body);
   }
 
   @TearDown(Level.Trial)
@@ -217,12 +206,12 @@ public class CaIssueHttpBenchmark {
   /** One keep-alive connection per benchmark thread. */
   @State(Scope.Thread)
   public static class Connection {
-    Client client;
+    KeepAliveClient client;
 
     @Setup(Level.Trial)
     public void open(CaIssueHttpBenchmark bench) throws IOException {
       if (bench.server != null) {
-        client = new Client(bench.server);
+        client = new KeepAliveClient(bench.server);
       }
     }
 
@@ -234,7 +223,7 @@ public class CaIssueHttpBenchmark {
     }
   }
 
-  private String issue(Connection c) throws IOException {
+  private byte[] issue(Connection c) throws IOException {
     int i = next.getAndIncrement();
     if (i >= requests.length) {
       throw new IllegalStateException("the pool of " + POOL + " requests is used up; raise -Dcustos.bench.csrs");
@@ -267,21 +256,21 @@ public class CaIssueHttpBenchmark {
   /** One certificate over HTTP, one client: about one core busy. */
   @Benchmark
   @Threads(1)
-  public String httpIssue1(Connection c) throws IOException {
+  public byte[] httpIssue1(Connection c) throws IOException {
     return issue(c);
   }
 
   /** Two clients: both cores busy. */
   @Benchmark
   @Threads(2)
-  public String httpIssue2(Connection c) throws IOException {
+  public byte[] httpIssue2(Connection c) throws IOException {
     return issue(c);
   }
 
   /** Eight clients: more requests in flight than cores, so inventory rows and audit events commit in groups. */
   @Benchmark
   @Threads(8)
-  public String httpIssue8(Connection c) throws IOException {
+  public byte[] httpIssue8(Connection c) throws IOException {
     return issue(c);
   }
 
@@ -291,76 +280,7 @@ public class CaIssueHttpBenchmark {
    */
   @Benchmark
   @Threads(32)
-  public String httpIssue32(Connection c) throws IOException {
+  public byte[] httpIssue32(Connection c) throws IOException {
     return issue(c);
-  }
-
-  /** A minimal HTTP/1.1 keep-alive client: writes a prepared request, reads one response. */
-  static final class Client implements AutoCloseable {
-    private final Socket socket;
-    private final OutputStream out;
-    private final InputStream in;
-
-    Client(InetSocketAddress server) throws IOException {
-      socket = new Socket();
-      socket.setTcpNoDelay(true);
-      socket.connect(server, 5000);
-      out = socket.getOutputStream();
-      in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
-    }
-
-    /** Sends a request and answers the body of a 200 response; anything else is an error. */
-    String send(byte[] request) throws IOException {
-      out.write(request);
-      out.flush();
-      String status = line();
-      int length = -1;
-      boolean chunked = false;
-      for (String h = line(); !h.isEmpty(); h = line()) {
-        String lower = h.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("content-length:")) {
-          length = Integer.parseInt(lower.substring(15).strip());
-        } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
-          chunked = true;
-        }
-      }
-      byte[] body;
-      if (chunked) {
-        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-        for (int size = Integer.parseInt(line().strip(), 16); size > 0; size = Integer.parseInt(line().strip(), 16)) {
-          all.write(in.readNBytes(size));
-          line();
-        }
-        line();
-        body = all.toByteArray();
-      } else if (length >= 0) {
-        body = in.readNBytes(length);
-      } else {
-        throw new IOException("response without a length: " + status);
-      }
-      String text = new String(body, StandardCharsets.UTF_8);
-      if (!status.startsWith("HTTP/1.1 200")) {
-        throw new IOException(status + ": " + text);
-      }
-      return text;
-    }
-
-    private String line() throws IOException {
-      StringBuilder b = new StringBuilder(64);
-      for (int c = in.read(); c != '\n'; c = in.read()) {
-        if (c < 0) {
-          throw new IOException("connection closed by the server");
-        }
-        if (c != '\r') {
-          b.append((char) c);
-        }
-      }
-      return b.toString();
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-    }
   }
 }

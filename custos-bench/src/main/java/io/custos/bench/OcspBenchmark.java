@@ -31,11 +31,9 @@ import io.custos.x509.CaLevel;
 import io.custos.x509.Ocsp;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,8 +74,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>One P-256 issuing CA in a real SQLite store with {@code custos.bench.ocsp.serials} (default
  * 10,000) certificates in its inventory; every serial is asked for once before measuring, so the
  * measured requests are all cache hits, rotating over every serial. 32 keep-alive HTTP/1.1
- * clients share the machine with the server, so the figures include the clients' cost. Rate
- * limits are off (every client is on 127.0.0.1). Also measured in process: the responder's
+ * clients (the minimal {@link KeepAliveClient}) share the machine with the server, so the figures
+ * include the clients' cost. Rate limits are off (every client is on 127.0.0.1). Also measured in process: the responder's
  * {@code respond} on a kept answer (parsing and the CertID check) and a fresh signature (a miss).
  */
 @State(Scope.Benchmark)
@@ -96,10 +94,10 @@ public class OcspBenchmark {
   private OcspResponder responder;
   private OcspResponder signingEveryTime;
   private ApiServer server;
-  private HttpClient http;
-  private HttpRequest empty;
-  private HttpRequest[] gets;
-  private HttpRequest[] posts;
+  private InetSocketAddress address;
+  private byte[] empty;
+  private byte[][] gets;
+  private byte[][] posts;
   private byte[][] requests;
   private final AtomicInteger next = new AtomicInteger();
 
@@ -179,32 +177,52 @@ public class OcspBenchmark {
     Metrics metrics = new Metrics();
     server = ApiServer.start(settings, "bench", health, List.of(emptyModule, OcspRoutes.module(responder, metrics)),
         metrics);
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    String base = server.address().toString().replaceAll("/+$", "");
-    empty = HttpRequest.newBuilder(URI.create(base + "/v1/bench/empty")).GET().build();
-    gets = new HttpRequest[SERIALS];
-    posts = new HttpRequest[SERIALS];
+    URI base = server.address();
+    address = KeepAliveClient.address(base);
+    empty = KeepAliveClient.request(base, "GET", "/v1/bench/empty", "", new byte[0]);
+    gets = new byte[SERIALS][];
+    posts = new byte[SERIALS][];
     for (int i = 0; i < SERIALS; i++) {
-      gets[i] = HttpRequest.newBuilder(URI.create(base + "/v1/ocsp/issuing/"
-          + URLEncoder.encode(Base64.getEncoder().encodeToString(requests[i]), StandardCharsets.US_ASCII))).GET().build();
-      posts[i] = HttpRequest.newBuilder(URI.create(base + "/v1/ocsp/issuing"))
-          .header("Content-Type", "application/ocsp-request")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(requests[i])).build();
+      gets[i] = KeepAliveClient.request(base, "GET", "/v1/ocsp/issuing/"
+          + URLEncoder.encode(Base64.getEncoder().encodeToString(requests[i]), StandardCharsets.US_ASCII), "", new byte[0]);
+      posts[i] = KeepAliveClient.request(base, "POST", "/v1/ocsp/issuing", "Content-Type: application/ocsp-request\r\n",
+          requests[i]);
     }
-    check(http.send(gets[0], HttpResponse.BodyHandlers.ofByteArray()));
-    check(http.send(posts[0], HttpResponse.BodyHandlers.ofByteArray()));
+    try (KeepAliveClient probe = new KeepAliveClient(address)) {
+      check(probe.send(gets[0]));
+      check(probe.send(posts[0]));
+    }
   }
 
-  private static byte[] check(HttpResponse<byte[]> r) {
-    if (r.statusCode() != 200 || Ocsp.responseStatus(r.body()) != 0) {
-      throw new IllegalStateException("HTTP " + r.statusCode() + " " + r.headers().firstValue("X-Custos-Problem"));
+  /** One keep-alive connection per benchmark thread. */
+  @State(Scope.Thread)
+  public static class Connection {
+    KeepAliveClient client;
+
+    @Setup(Level.Trial)
+    public void open(OcspBenchmark bench) throws IOException {
+      if (bench.address != null) {
+        client = new KeepAliveClient(bench.address);
+      }
     }
-    return r.body();
+
+    @TearDown(Level.Trial)
+    public void close() throws IOException {
+      if (client != null) {
+        client.close();
+      }
+    }
+  }
+
+  private static byte[] check(byte[] body) {
+    if (Ocsp.responseStatus(body) != 0) {
+      throw new IllegalStateException("OCSP response status " + Ocsp.responseStatus(body));
+    }
+    return body;
   }
 
   @TearDown(Level.Trial)
   public void close() throws IOException {
-    http.close();
     server.close();
     responder.close();
     signingEveryTime.close();
@@ -223,32 +241,22 @@ public class OcspBenchmark {
   /** Baseline: an empty GET handler on the same server stack, from 32 keep-alive clients. */
   @Benchmark
   @Threads(32)
-  public String rawEmptyHandler() throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(empty, HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IllegalStateException("HTTP " + r.statusCode());
-    }
-    return r.body();
+  public byte[] rawEmptyHandler(Connection c) throws IOException {
+    return c.client.send(empty);
   }
 
   /** GET /v1/ocsp/issuing/{request}: kept answers with caching headers, 32 keep-alive clients. */
   @Benchmark
   @Threads(32)
-  public byte[] httpGetCached() throws IOException, InterruptedException {
-    return check(http.send(gets[nextIndex()], HttpResponse.BodyHandlers.ofByteArray()));
+  public byte[] httpGetCached(Connection c) throws IOException {
+    return check(c.client.send(gets[nextIndex()]));
   }
 
   /** POST /v1/ocsp/issuing: kept answers, 32 keep-alive clients. */
   @Benchmark
   @Threads(32)
-  public byte[] httpPostCached() throws IOException, InterruptedException {
-    HttpRequest post = posts[nextIndex()];
-    try {
-      return check(http.send(post, HttpResponse.BodyHandlers.ofByteArray()));
-    } catch (IOException e) {
-      // The JDK client may pick a pooled connection the server has just closed; a client retries once.
-      return check(http.send(post, HttpResponse.BodyHandlers.ofByteArray()));
-    }
+  public byte[] httpPostCached(Connection c) throws IOException {
+    return check(c.client.send(posts[nextIndex()]));
   }
 
   /** In process: parsing, the CertID check and the kept answer, on every core. */
