@@ -15,37 +15,27 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
-/** {@link AuditRecords} in the audit_* tables; every append is one transaction. */
+/** {@link AuditRecords} in the audit_* tables; appends commit through the node's {@link GroupWriter}. */
 final class JdbcAuditRecords implements AuditRecords {
   private static final Pattern SINK = Pattern.compile("[a-z][a-z0-9_.-]{0,63}");
   private final DataSource ds;
-  private final ConnectionEvictor evict;
-
-  /** Takes a connection out of the pool for good. */
-  interface ConnectionEvictor {
-    void accept(Connection c) throws SQLException;
-  }
+  private static final String INSERT_EVENT =
+      "INSERT INTO audit_event (seq, recorded_at_ms, event, leaf_hash) VALUES (?, ?, ?, ?)";
+  private static final String LAST_SEQ = "SELECT MAX(seq) FROM audit_event";
+  private final GroupWriter writer;
 
   // Write transactions of this node, one at a time (see JdbcStorage).
   private final java.util.concurrent.locks.Lock writes;
 
-  JdbcAuditRecords(DataSource ds, ConnectionEvictor evict, java.util.concurrent.locks.Lock writes) {
+  JdbcAuditRecords(DataSource ds, GroupWriter writer, java.util.concurrent.locks.Lock writes) {
     this.ds = ds;
-    this.evict = evict;
+    this.writer = writer;
     this.writes = writes;
   }
 
+  /** In the node's shared transaction (group commit with inventory rows); durable when this returns. */
   @Override
   public void append(List<EventRow> rows) {
-    writes.lock();
-    try {
-      appendLocked(rows);
-    } finally {
-      writes.unlock();
-    }
-  }
-
-  private void appendLocked(List<EventRow> rows) {
     if (rows.isEmpty()) {
       return;
     }
@@ -55,67 +45,26 @@ final class JdbcAuditRecords implements AuditRecords {
             + rows.get(i).seq() + " follows " + rows.get(i - 1).seq());
       }
     }
-    Connection c;
-    try {
-      c = ds.getConnection();
-    } catch (SQLException e) {
-      throw durability(rows, e);
-    }
-    boolean clean = false;
-    try {
-      c.setAutoCommit(false);
-      long last = lastSeq(c);
+    writer.submit("audit events " + rows.getFirst().seq() + ".." + rows.getLast().seq(), s -> {
+      long last;
+      try (ResultSet rs = s.prepare(LAST_SEQ).executeQuery()) {
+        rs.next();
+        last = rs.getLong(1);
+      }
       if (rows.getFirst().seq() != last + 1) {
-        c.rollback();
-        c.setAutoCommit(true);
-        clean = true;
         throw new ConflictException("audit log is at seq " + last + "; cannot append seq " + rows.getFirst().seq());
       }
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO audit_event (seq, recorded_at_ms, event, leaf_hash) VALUES (?, ?, ?, ?)")) {
-        for (EventRow r : rows) {
-          ps.setLong(1, r.seq());
-          ps.setLong(2, r.recordedAt().toEpochMilli());
-          ps.setBytes(3, r.event());
-          ps.setBytes(4, r.leafHash());
-          ps.addBatch();
-        }
-        ps.executeBatch();
+      PreparedStatement ps = s.prepare(INSERT_EVENT);
+      for (EventRow r : rows) {
+        ps.setLong(1, r.seq());
+        ps.setLong(2, r.recordedAt().toEpochMilli());
+        ps.setBytes(3, r.event());
+        ps.setBytes(4, r.leafHash());
+        ps.addBatch();
       }
-      c.commit();
-      c.setAutoCommit(true);
-      clean = true;
-    } catch (SQLException e) {
-      try {
-        c.rollback();
-      } catch (SQLException ignored) {
-        // the connection is discarded below
-      }
-      throw durability(rows, e);
-    } finally {
-      release(c, clean);
-    }
-  }
-
-  /**
-   * Returns a connection to the pool, or discards it when a failure may have left it inside a
-   * half-begun transaction (a failed BEGIN leaves the driver believing one is open).
-   */
-  private void release(Connection c, boolean clean) {
-    try {
-      if (clean) {
-        c.close();
-      } else {
-        evict.accept(c);
-      }
-    } catch (SQLException | RuntimeException e) {
-      // nothing more to do with it
-    }
-  }
-
-  private static StorageException durability(List<EventRow> rows, SQLException e) {
-    return new StorageException("audit events " + rows.getFirst().seq() + ".." + rows.getLast().seq()
-        + " could not be made durable: " + JdbcStorage.rootMessage(e), e);
+      ps.executeBatch();
+      return null;
+    });
   }
 
   @Override

@@ -31,13 +31,13 @@ final class JdbcCertificateRecords implements CertificateRecords {
   // Write transactions of this node, one at a time (see JdbcStorage).
   private final java.util.concurrent.locks.Lock writes;
 
-  JdbcCertificateRecords(DataSource ds, java.util.concurrent.locks.Lock writes) {
+  JdbcCertificateRecords(DataSource ds, GroupWriter writer, java.util.concurrent.locks.Lock writes) {
     this.ds = ds;
     this.writes = writes;
-    this.committer = new InventoryCommitter(ds, INSERT, writes);
+    this.committer = new InventoryCommitter(writer, INSERT);
   }
 
-  /** Concurrent adds share a transaction (group commit); each returns once its row is durable. */
+  /** Concurrent adds share a transaction (group commit, with audit events); each returns once its row is durable. */
   @Override
   public void add(CertificateRow row) {
     checkSerial(row.serial());

@@ -26,6 +26,7 @@ public final class JdbcStorage implements Storage {
   private final JdbcRecordStore records;
   private final JdbcAuditRecords audit;
   private final JdbcCertificateRecords certificates;
+  private final GroupWriter writer;
 
   private JdbcStorage(String kind, HikariDataSource dataSource, int schemaVersion,
       InstanceRecord instance, InstantSource clock) {
@@ -39,9 +40,11 @@ public final class JdbcStorage implements Storage {
     // wait out each other's sleeps. Readers never take it (WAL). Other processes still meet
     // the busy timeout.
     java.util.concurrent.locks.Lock writes = new java.util.concurrent.locks.ReentrantLock();
+    // Inventory rows and audit events, the writes of every issuance, commit together.
+    this.writer = new GroupWriter(dataSource, dataSource::evictConnection, writes);
     this.records = new JdbcRecordStore(dataSource, clock, writes);
-    this.audit = new JdbcAuditRecords(dataSource, dataSource::evictConnection, writes);
-    this.certificates = new JdbcCertificateRecords(dataSource, writes);
+    this.audit = new JdbcAuditRecords(dataSource, writer, writes);
+    this.certificates = new JdbcCertificateRecords(dataSource, writer, writes);
   }
 
   /**
@@ -174,6 +177,7 @@ public final class JdbcStorage implements Storage {
 
   @Override
   public void close() {
+    writer.close();
     dataSource.close();
   }
 }

@@ -93,7 +93,8 @@ final class SqliteFiles {
     HikariConfig config = new HikariConfig();
     config.setPoolName("custos-sqlite");
     config.setJdbcUrl("jdbc:sqlite:" + file.toAbsolutePath());
-    config.setMaximumPoolSize(4);
+    // One connection is the group writer's for good; the rest serve readers and other writers.
+    config.setMaximumPoolSize(6);
     config.setMinimumIdle(1);
     // Read by sqlite-jdbc as PRAGMAs on every new connection.
     config.addDataSourceProperty("journal_mode", "WAL");

@@ -91,22 +91,22 @@ class InventoryCommitterTest {
   @DisplayName("SS-002 11.1.10 — within one batch, a key or serial already taken earlier in the batch fails only its own caller")
   void duplicatesInsideOneBatchFailAlone() {
     certs().add(row(1, 1));
-    List<InventoryCommitter.Pending> batch = List.of(
-        new InventoryCommitter.Pending(row(2, 2)),
-        new InventoryCommitter.Pending(row(3, 2)),   // the key of the row before it
-        new InventoryCommitter.Pending(row(2, 4)),   // the serial of the first row in the batch
-        new InventoryCommitter.Pending(row(5, 1)),   // a key certified in an earlier transaction
-        new InventoryCommitter.Pending(row(6, 6)));
+    List<GroupWriter.Pending<Void>> batch = List.of(
+        certs().committer().pending(row(2, 2)),
+        certs().committer().pending(row(3, 2)),   // the key of the row before it
+        certs().committer().pending(row(2, 4)),   // the serial of the first row in the batch
+        certs().committer().pending(row(5, 1)),   // a key certified in an earlier transaction
+        certs().committer().pending(row(6, 6)));
     certs().committer().commit(batch);
 
-    assertThat(batch.get(0).done()).isCompleted();
+    assertThat(batch.get(0).done).isCompleted();
     assertThat(failure(batch.get(1))).isInstanceOf(ConflictException.class)
         .hasMessage("this public key was already certified (serial " + serial(2) + ")");
     assertThat(failure(batch.get(2))).isInstanceOf(ConflictException.class)
         .hasMessage("serial " + serial(2) + " already exists");
     assertThat(failure(batch.get(3))).isInstanceOf(ConflictException.class)
         .hasMessage("this public key was already certified (serial " + serial(1) + ")");
-    assertThat(batch.get(4).done()).isCompleted();
+    assertThat(batch.get(4).done).isCompleted();
     // Order kept: the first claimant of key 2 and serial 2 won; the refused rows left nothing behind.
     assertThat(certs().count()).isEqualTo(3);
     assertThat(certs().certifiedKey(hash(2))).contains(serial(2));
@@ -116,24 +116,52 @@ class InventoryCommitterTest {
   }
 
   @Test
-  @DisplayName("SS-002 11.5.2 — a failed transaction fails every caller in it and stores none of their rows (fail closed)")
-  void aFailedTransactionFailsTheWholeBatch() throws Exception {
-    // A real failure inside SQLite: the database refuses one row mid-transaction.
-    SQLiteConfig config = new SQLiteConfig();
-    try (Connection c = config.createConnection("jdbc:sqlite:" + dir.resolve("custos.db").toAbsolutePath());
-        Statement st = c.createStatement()) {
-      st.execute("CREATE TRIGGER refuse_one BEFORE INSERT ON certificate WHEN NEW.serial = '" + serial(13)
-          + "' BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
-    }
+  @DisplayName("SS-002 11.5.2 — a row the database refuses fails alone; the rest of its transaction is stored")
+  void aRefusedRowFailsAlone() throws Exception {
+    // A real refusal inside SQLite: the database aborts one row mid-transaction.
+    execute("CREATE TRIGGER refuse_one BEFORE INSERT ON certificate WHEN NEW.serial = '" + serial(13)
+        + "' BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
     certs().add(row(1, 1));
-    List<InventoryCommitter.Pending> batch = List.of(
-        new InventoryCommitter.Pending(row(11, 11)),
-        new InventoryCommitter.Pending(row(12, 1)),   // a duplicate: keeps its own conflict
-        new InventoryCommitter.Pending(row(13, 13)),  // the row the database refuses
-        new InventoryCommitter.Pending(row(14, 14)));
+    List<GroupWriter.Pending<Void>> batch = List.of(
+        certs().committer().pending(row(11, 11)),
+        certs().committer().pending(row(12, 1)),   // a duplicate: keeps its own conflict
+        certs().committer().pending(row(13, 13)),  // the row the database refuses
+        certs().committer().pending(row(14, 14)));
     certs().committer().commit(batch);
 
-    assertThat(failure(batch.get(0))).isInstanceOf(StorageException.class).hasMessageContaining("disk says no")
+    assertThat(batch.get(0).done).isCompleted();
+    assertThat(failure(batch.get(1))).isInstanceOf(ConflictException.class);
+    assertThat(failure(batch.get(2))).isInstanceOf(StorageException.class).hasMessageContaining("disk says no")
+        .hasMessageContaining("nothing of it is stored");
+    assertThat(batch.get(3).done).isCompleted();
+    assertThat(certs().count()).isEqualTo(3);
+    // Its key claim went with it: the key may be certified by a later, accepted request.
+    assertThat(certs().certifiedKey(hash(13))).isEmpty();
+
+    // Through add: the caller hears the refusal; the next caller is not affected.
+    assertThatThrownBy(() -> certs().add(row(13, 13))).isInstanceOf(StorageException.class)
+        .hasMessageContaining("disk says no");
+    certs().add(row(15, 15));
+    assertThat(certs().count()).isEqualTo(4);
+  }
+
+  @Test
+  @DisplayName("SS-002 11.5.2 — a transaction that cannot commit fails every caller in it and stores none of their rows (fail closed)")
+  void aFailedTransactionFailsTheWholeBatch() throws Exception {
+    // A real failure at COMMIT: a deferred foreign key broken by one row is checked only then.
+    execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)");
+    execute("CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)");
+    execute("CREATE TRIGGER break_at_commit AFTER INSERT ON certificate WHEN NEW.serial = '" + serial(13)
+        + "' BEGIN INSERT INTO child VALUES (42); END");
+    certs().add(row(1, 1));
+    List<GroupWriter.Pending<Void>> batch = List.of(
+        certs().committer().pending(row(11, 11)),
+        certs().committer().pending(row(12, 1)),   // a duplicate: keeps its own conflict
+        certs().committer().pending(row(13, 13)),  // the row that makes the commit fail
+        certs().committer().pending(row(14, 14)));
+    certs().committer().commit(batch);
+
+    assertThat(failure(batch.get(0))).isInstanceOf(StorageException.class).hasMessageContaining("FOREIGN KEY")
         .hasMessageContaining("nothing of them is stored");
     assertThat(failure(batch.get(1))).isInstanceOf(ConflictException.class);
     assertThat(failure(batch.get(2))).isInstanceOf(StorageException.class);
@@ -142,11 +170,17 @@ class InventoryCommitterTest {
     assertThat(certs().certifiedKey(hash(11))).isEmpty();
     assertThat(certs().certifiedKey(hash(14))).isEmpty();
 
-    // Through add: the caller hears the failure; the next caller is not affected.
-    assertThatThrownBy(() -> certs().add(row(13, 13))).isInstanceOf(StorageException.class)
-        .hasMessageContaining("disk says no");
+    // The writer starts over: later callers are stored.
     certs().add(row(11, 11));
     assertThat(certs().count()).isEqualTo(2);
+  }
+
+  private void execute(String sql) throws Exception {
+    SQLiteConfig config = new SQLiteConfig();
+    try (Connection c = config.createConnection("jdbc:sqlite:" + dir.resolve("custos.db").toAbsolutePath());
+        Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
   }
 
   @Test
@@ -174,10 +208,10 @@ class InventoryCommitterTest {
     assertThat(certs().count()).isEqualTo(1);
   }
 
-  private static Throwable failure(InventoryCommitter.Pending p) {
-    assertThat(p.done()).isCompletedExceptionally();
+  private static Throwable failure(GroupWriter.Pending<Void> p) {
+    assertThat(p.done).isCompletedExceptionally();
     try {
-      p.done().join();
+      p.done.join();
       throw new AssertionError("completed normally");
     } catch (CompletionException e) {
       return e.getCause();
