@@ -79,7 +79,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 // The server (Jetty, Javalin, JSON, audit log, SQLite) needs ~15 s of load to reach its steady state.
-@Warmup(iterations = 3, time = 5)
+@Warmup(iterations = 6, time = 5)
 @Measurement(iterations = 3, time = 5)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx3g"})
 public class CaIssueHttpBenchmark {

@@ -22,7 +22,8 @@ import javax.sql.DataSource;
  * writer thread with its own connection and kept prepared statements.
  *
  * <p>A caller hands over a {@link Unit} and waits (a virtual thread unmounts) until the
- * transaction holding it is durable. The writer takes every unit waiting, runs each inside a
+ * transaction holding it is durable; a lone caller, with nothing queued and no transaction
+ * running, commits its unit itself. The writer takes every unit waiting, runs each inside a
  * savepoint of one transaction, and commits once: an issuance's inventory row and the audit
  * events of the requests before it share one fsync instead of taking one each, and no caller
  * waits in a lock convoy behind another's commit.
@@ -115,6 +116,8 @@ final class GroupWriter implements AutoCloseable {
   private final AtomicLong transactions = new AtomicLong();
   private final Thread thread;
   private volatile boolean closing;
+  // Held while a transaction runs, by the writer thread or a lone caller; guards the session.
+  private final java.util.concurrent.locks.ReentrantLock committing = new java.util.concurrent.locks.ReentrantLock();
   private Session session;
 
   /**
@@ -138,7 +141,23 @@ final class GroupWriter implements AutoCloseable {
       throw new UnavailableException("storage is closing; " + what + " was not recorded");
     }
     Pending<T> p = new Pending<>(what, unit);
+    // Nobody waiting and the writer idle: commit here rather than hand over to the writer thread
+    // and back, which would only add two wake-ups to a lone caller's wait.
+    if (queue.isEmpty() && committing.tryLock()) {
+      try {
+        commit(List.of(p));
+      } finally {
+        committing.unlock();
+      }
+      return result(p);
+    }
     queue.add(p);
+    return result(p);
+  }
+
+  /** The unit's result once its transaction has ended; throws what failed it. */
+  private <T> T result(Pending<T> p) {
+    String what = p.what;
     try {
       while (true) {
         try {
@@ -191,8 +210,11 @@ final class GroupWriter implements AutoCloseable {
         batch.clear();
       }
     }
-    synchronized (this) {
+    committing.lock();
+    try {
       dropSession(true);
+    } finally {
+      committing.unlock();
     }
   }
 
@@ -201,10 +223,19 @@ final class GroupWriter implements AutoCloseable {
    * commit is durable, with its own failure if it threw, with the storage error if the
    * transaction failed. Called by the writer thread (and by tests, with the writer idle).
    */
-  synchronized void commit(List<? extends Pending<?>> batch) {
+  void commit(List<? extends Pending<?>> batch) {
     if (batch.isEmpty()) {
       return;
     }
+    committing.lock();
+    try {
+      commitLocked(batch);
+    } finally {
+      committing.unlock();
+    }
+  }
+
+  private void commitLocked(List<? extends Pending<?>> batch) {
     List<Pending<?>> accepted = new ArrayList<>(batch.size());
     writes.lock();
     try {
