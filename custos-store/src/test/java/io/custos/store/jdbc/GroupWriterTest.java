@@ -1,0 +1,118 @@
+package io.custos.store.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.custos.failure.UnavailableException;
+import io.custos.store.AuditRecords;
+import io.custos.store.CertificateRecords;
+import io.custos.store.StorageUrl;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node's store writer: inventory rows and audit events committed together, on a real SQLite file. */
+class GroupWriterTest {
+  private static final Instant NOW = Instant.parse("2026-11-29T12:00:00Z");
+  @TempDir Path dir;
+  private JdbcStorage storage;
+
+  @BeforeEach
+  void open() {
+    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "test", InstantSource.system());
+  }
+
+  @AfterEach
+  void close() {
+    storage.close();
+  }
+
+  @Test
+  @DisplayName("SS-002 11.5.2, 11.7.1 — concurrent inventory rows and audit events share transactions; all are durable after a reopen")
+  void rowsAndEventsShareTransactions() throws Exception {
+    int issuers = 6;
+    int each = 30;
+    int events = 120;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<?>> done = new ArrayList<>();
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int t = 0; t < issuers; t++) {
+        int base = t * each;
+        done.add(pool.submit(() -> {
+          start.await();
+          for (int i = 1; i <= each; i++) {
+            storage.certificates().add(row(base + i));
+          }
+          return null;
+        }));
+      }
+      done.add(pool.submit(() -> {
+        start.await();
+        for (long seq = 1; seq <= events; seq += 2) {
+          storage.audit().append(List.of(event(seq), event(seq + 1)));
+        }
+        return null;
+      }));
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get();
+      }
+    }
+    int rows = issuers * each;
+    long transactions = ((JdbcCertificateRecords) storage.certificates()).committer().transactions();
+    // Fewer transactions than writes: callers waiting at the same time shared one.
+    assertThat(transactions).isBetween(1L, (long) rows + events / 2 - 1);
+
+    storage.close();
+    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "test", InstantSource.system());
+    assertThat(storage.certificates().count()).isEqualTo(rows);
+    assertThat(storage.audit().lastSeq()).isEqualTo(events);
+    assertThat(storage.audit().read(1, events)).extracting(AuditRecords.EventRow::seq)
+        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, events).boxed().toList());
+  }
+
+  @Test
+  @DisplayName("SS-002 11.7.1 — a write offered after the store closed is refused at once, not left waiting")
+  void writesAfterCloseAreRefused() {
+    storage.certificates().add(row(1));
+    storage.close();
+    assertThatThrownBy(() -> storage.certificates().add(row(2))).isInstanceOf(UnavailableException.class)
+        .hasMessageContaining("was not recorded");
+    assertThatThrownBy(() -> storage.audit().append(List.of(event(1)))).isInstanceOf(UnavailableException.class);
+    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "test", InstantSource.system());
+    assertThat(storage.certificates().count()).isEqualTo(1);
+  }
+
+  private static AuditRecords.EventRow event(long seq) {
+    return new AuditRecords.EventRow(seq, NOW, ("{\"seq\":" + seq + "}").getBytes(), hash((int) seq));
+  }
+
+  private static byte[] hash(int n) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(ByteBuffer.allocate(4).putInt(n).array());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static CertificateRecords.CertificateRow row(int n) {
+    return new CertificateRecords.CertificateRow(Integer.toHexString(0x1000 + n), "issuing", "svc", "Service",
+        "svc@example.com", "tls-server", "CN=host-" + n, List.of("dns:host-" + n + ".example.com"), hash(1_000_000 + n),
+        NOW, NOW.plus(Duration.ofDays(90)), NOW, "good", Optional.empty(), Optional.empty(), new byte[] {0x30, 0x00});
+  }
+}
