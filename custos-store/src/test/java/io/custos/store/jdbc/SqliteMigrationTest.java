@@ -149,6 +149,56 @@ class SqliteMigrationTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.6.4 — an inventory written under schema 5 upgrades with every row: revoked and held "
+      + "certificates list for CRLs with their change times, and new 20-octet serials fit beside the old ones")
+  void upgradesInventoryFromSchema5() throws Exception {
+    Path file = dir.resolve("custos.db");
+    // The store as a schema-5 release left it, with certificates good, revoked and on hold.
+    org.flywaydb.core.Flyway.configure().dataSource("jdbc:sqlite:" + file, "", "")
+        .locations(Migrations.LOCATION, Migrations.LOCATION + "-sqlite").table(Migrations.HISTORY_TABLE)
+        .placeholders(java.util.Map.of("blob", "BLOB")).target("5").load().migrate();
+    long revokedAt = java.time.Instant.parse("2026-06-01T10:00:00Z").toEpochMilli();
+    long heldAt = java.time.Instant.parse("2026-06-02T10:00:00Z").toEpochMilli();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement()) {
+      assertThat(scalar(st, "SELECT MAX(CAST(version AS INTEGER)) FROM custos_schema_history")).isEqualTo("5");
+      String columns = "INSERT INTO certificate (serial, ca, owner, owner_name, owner_contact, profile, subject, sans, "
+          + "spki_hash, not_before_ms, not_after_ms, issued_at_ms, status, revoked_at_ms, revocation_reason, der) VALUES ";
+      st.execute(columns + "('a1', 'issuing', 'web', 'Web', 'web@example.com', 'tls-server', 'CN=a', 'dns:a.example.com', "
+          + "X'0A', 1767225600000, 1774915200000, 1767225600000, 'good', NULL, NULL, X'30')");
+      st.execute(columns + "('b2', 'issuing', 'web', 'Web', 'web@example.com', 'tls-server', 'CN=b', 'dns:b.example.com', "
+          + "X'0B', 1767225600000, 1774915200000, 1767225600000, 'revoked', " + revokedAt + ", 'keyCompromise', X'30')");
+      st.execute(columns + "('c3', 'issuing', 'web', 'Web', 'web@example.com', 'tls-server', 'CN=c', 'dns:c.example.com', "
+          + "X'0C', 1767225600000, 1774915200000, 1767225600000, 'hold', " + heldAt + ", 'certificateHold', X'30')");
+      st.execute("INSERT INTO certified_key (spki_hash, serial) VALUES (X'0A', 'a1'), (X'0B', 'b2'), (X'0C', 'c3')");
+    }
+
+    try (JdbcStorage s = open(file)) {
+      assertThat(s.schemaVersion()).isEqualTo(LATEST);
+      assertThat(s.certificates().count()).isEqualTo(3);
+      java.util.List<io.custos.store.CertificateRecords.StatusEntry> listed = new java.util.ArrayList<>();
+      s.certificates().forEachRevoked("issuing", listed::add);
+      assertThat(listed).extracting(e -> e.serial() + " " + e.status() + " " + e.reason().orElseThrow() + " "
+          + e.changedAt().toEpochMilli()).containsExactlyInAnyOrder(
+              "b2 revoked keyCompromise " + revokedAt, "c3 hold certificateHold " + heldAt);
+      assertThat(s.certificates().changedSince("issuing", java.time.Instant.ofEpochMilli(heldAt)))
+          .extracting(io.custos.store.CertificateRecords.StatusEntry::serial).containsExactly("c3");
+      assertThat(s.certificates().certificatesOfKey(new byte[] {0x0b}))
+          .extracting(io.custos.store.CertificateRecords.CertificateRow::serial).containsExactly("b2");
+      assertThat(s.certificates().certifiedKey(new byte[] {0x0a})).contains("a1");
+
+      // A serial as issued now: 20 octets, the second of issue first.
+      String serial = "4" + "0".repeat(6) + "1" + "ab".repeat(16);
+      java.time.Instant t = java.time.Instant.parse("2026-11-29T00:00:00Z");
+      s.certificates().add(new io.custos.store.CertificateRecords.CertificateRow(serial, "issuing", "web", "Web",
+          "web@example.com", "tls-server", "CN=d", java.util.List.of("dns:d.example.com"), new byte[] {0x0d}, t,
+          t.plusSeconds(86_400), t, "good", java.util.Optional.empty(), java.util.Optional.empty(), new byte[] {0x30}));
+      assertThat(s.certificates().get(serial)).isPresent();
+      assertThat(s.certificates().count()).isEqualTo(4);
+    }
+  }
+
+  @Test
   @DisplayName("SS-002 11.6.1 — every certificate of a public key is found by its SPKI hash, through an index, "
       + "including certificates imported around the one-certificate-per-key rule")
   void certificatesOfKey() throws Exception {
