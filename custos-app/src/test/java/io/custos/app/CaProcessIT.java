@@ -1,11 +1,14 @@
 package io.custos.app;
 
+import static io.custos.app.CliRun.custos;
+import static io.custos.app.CliRun.exec;
+import static io.custos.app.CliRun.ok;
+import static io.custos.app.CliRun.pemBlocks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +22,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -38,44 +40,6 @@ class CaProcessIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path dir;
 
-  record Run(int exit, String out, String err) {}
-
-  private static Run exec(Map<String, String> env, List<String> cmd) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().keySet().removeIf(k -> k.startsWith("CUSTOS_"));
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(String.join(" ", cmd) + " did not finish");
-    }
-    return new Run(p.exitValue(), new String(out.get(), StandardCharsets.UTF_8),
-        new String(err.get(), StandardCharsets.UTF_8));
-  }
-
-  private static Run custos(Map<String, String> env, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-        "--enable-native-access=ALL-UNNAMED", "-jar", CustosProcess.JAR.toString()));
-    cmd.addAll(List.of(args));
-    return exec(env, cmd);
-  }
-
-  private static Run ok(Run r) {
-    assertThat(r.exit()).as(r.out() + r.err()).isZero();
-    return r;
-  }
-
-  private static byte[] readAll(InputStream in) {
-    try {
-      return in.readAllBytes();
-    } catch (java.io.IOException e) {
-      return new byte[0];
-    }
-  }
-
   private Path csr(String name, List<String> keyArgs, String cn, String san) throws Exception {
     Path key = dir.resolve(name + ".key");
     Path req = dir.resolve(name + ".csr");
@@ -85,18 +49,6 @@ class CaProcessIT {
         "-addext", "subjectAltName=" + san));
     ok(exec(Map.of(), cmd));
     return req;
-  }
-
-  private static List<String> pemBlocks(String pem) {
-    List<String> out = new ArrayList<>();
-    String end = "-----END CERTIFICATE-----";
-    int at = 0;
-    for (int b; (b = pem.indexOf("-----BEGIN CERTIFICATE-----", at)) >= 0; ) {
-      int e = pem.indexOf(end, b) + end.length();
-      out.add(pem.substring(b, e) + "\n");
-      at = e;
-    }
-    return out;
   }
 
   @Test
@@ -144,7 +96,7 @@ class CaProcessIT {
 
       for (Map.Entry<Path, String> v : Map.of(leafPem, "sslserver", clientLeaf, "sslclient", edLeaf, "sslserver")
           .entrySet()) {
-        Run verified = exec(Map.of(), List.of("openssl", "verify", "-x509_strict", "-purpose", v.getValue(), "-CAfile",
+        CliRun.Run verified = exec(Map.of(), List.of("openssl", "verify", "-x509_strict", "-purpose", v.getValue(), "-CAfile",
             root.toString(), "-untrusted", issuing.toString(), v.getKey().toString()));
         assertThat(verified.out()).as(verified.err()).contains(": OK");
       }
@@ -157,7 +109,7 @@ class CaProcessIT {
         assertThat(c.has("private_key")).isFalse();
       }
 
-      Run again = custos(env, "cert", "issue", "--ca", "dev-issuing", "--profile", "tls-server", "--csr", ec.toString(),
+      CliRun.Run again = custos(env, "cert", "issue", "--ca", "dev-issuing", "--profile", "tls-server", "--csr", ec.toString(),
           "--owner", "dev-root");
       assertThat(again.exit()).isNotZero();
       assertThat(again.err()).contains("SS-002 11.1.10");

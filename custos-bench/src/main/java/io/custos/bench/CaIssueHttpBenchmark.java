@@ -5,21 +5,12 @@ import io.custos.crypto.AsymmetricProvider;
 import io.custos.crypto.AsymmetricProviders;
 import io.custos.crypto.CryptoModule;
 import io.custos.crypto.FipsCryptoModule;
-import io.custos.crypto.KeyPairMaterial;
-import io.custos.crypto.KeyPairType;
-import io.custos.crypto.SignatureVerifier;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.Provider;
-import java.security.PublicKey;
-import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.Map;
@@ -27,22 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.bouncycastle.asn1.ASN1EncodableVector;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.DERBitString;
-import org.bouncycastle.asn1.DEROctetString;
-import org.bouncycastle.asn1.DERSequence;
-import org.bouncycastle.asn1.DERSet;
-import org.bouncycastle.asn1.pkcs.Attribute;
-import org.bouncycastle.asn1.pkcs.CertificationRequest;
-import org.bouncycastle.asn1.pkcs.CertificationRequestInfo;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -86,19 +61,12 @@ public class CaIssueHttpBenchmark {
   static final int POOL = Integer.getInteger("custos.bench.csrs", 200_000);
   private static final String ROOT_TOKEN = "custos-bench-root";
   private static final String CA = "dev-issuing";
-  private static final ASN1ObjectIdentifier ECDSA_SHA256 = new ASN1ObjectIdentifier("1.2.840.10045.4.3.2");
   private Path dir;
   private EmbeddedNode node;
   private InetSocketAddress server;
   private byte[][] requests;
   private final AtomicInteger next = new AtomicInteger();
-  // The ceiling: pre-decoded requests and a loaded P-256 signing key.
-  private SignatureVerifier verifier;
-  private PublicKey[] ceilingKeys;
-  private byte[][] ceilingInfo;
-  private byte[][] ceilingSig;
-  private AsymmetricProvider.PrivateKeyHandle signer;
-  private byte[] tbs;
+  private IssuanceCeiling ceiling;
 
   @Setup(Level.Trial)
   public void open(BenchmarkParams params) throws Exception {
@@ -106,30 +74,13 @@ public class CaIssueHttpBenchmark {
     CryptoModule module = FipsCryptoModule.start();
     AsymmetricProvider provider = AsymmetricProviders.select("auto");
     System.out.println("provider: " + provider.name());
-    Provider keyGen = fastKeyGeneration();
     int pool = http ? POOL : 1024;
-    long start = System.nanoTime();
-    byte[][] csrs = new byte[pool][];
-    IntStream.range(0, pool).parallel().forEach(i -> csrs[i] = csr(i, keyGen));
-    System.out.printf("%,d requests made in %.1f s%n", pool, (System.nanoTime() - start) / 1e9);
-
-    verifier = SignatureVerifier.of(provider);
+    byte[][] csrs = IssuanceCeiling.requests(pool);
     int n = 1024;
-    ceilingKeys = new PublicKey[n];
-    ceilingInfo = new byte[n][];
-    ceilingSig = new byte[n][];
-    for (int i = 0; i < n; i++) {
-      CertificationRequest r = CertificationRequest.getInstance(csrs[pool - 1 - i]);
-      ceilingInfo[i] = r.getCertificationRequestInfo().getEncoded("DER");
-      ceilingSig[i] = r.getSignature().getBytes();
-      ceilingKeys[i] = verifier.publicKey("EC", r.getCertificationRequestInfo().getSubjectPublicKeyInfo().getEncoded("DER"));
-    }
-    KeyPairMaterial material = module.generateKeyPair(KeyPairType.EC_P256);
-    signer = provider.privateKey(KeyPairType.EC_P256, material.privateKey());
-    material.close();
     // A certificate body of the size issuance signs (a tls-server leaf from the dev issuing CA).
-    tbs = new byte[650];
+    byte[] tbs = new byte[650];
     module.drbg().nextBytes(tbs);
+    ceiling = new IssuanceCeiling(module, provider, java.util.Arrays.copyOfRange(csrs, pool - n, pool), tbs);
 
     if (http) {
       dir = Files.createTempDirectory("custos-bench-ca-http-");
@@ -147,39 +98,6 @@ public class CaIssueHttpBenchmark {
     }
   }
 
-  private static Provider fastKeyGeneration() {
-    try {
-      Provider accp = com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider.INSTANCE;
-      KeyPairGenerator.getInstance("EC", accp);
-      return accp;
-    } catch (Throwable e) {
-      return null;
-    }
-  }
-
-  private static byte[] csr(int i, Provider keyGen) {
-    try {
-      KeyPairGenerator g = keyGen == null ? KeyPairGenerator.getInstance("EC") : KeyPairGenerator.getInstance("EC", keyGen);
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      KeyPair kp = g.generateKeyPair();
-      String host = "host-" + i + ".bench.example.com";
-      ASN1EncodableVector attrs = new ASN1EncodableVector();
-      attrs.add(new Attribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, new DERSet(new DERSequence(
-          new Extension(Extension.subjectAlternativeName, false, new DEROctetString(new GeneralNames(
-              new GeneralName(GeneralName.dNSName, host))))))));
-      CertificationRequestInfo info = new CertificationRequestInfo(new X500Name("CN=" + host),
-          SubjectPublicKeyInfo.getInstance(kp.getPublic().getEncoded()), new DERSet(attrs));
-      Signature s = keyGen == null ? Signature.getInstance("SHA256withECDSA")
-          : Signature.getInstance("SHA256withECDSA", keyGen);
-      s.initSign(kp.getPrivate());
-      s.update(info.getEncoded("DER"));
-      return new CertificationRequest(info, new AlgorithmIdentifier(ECDSA_SHA256), new DERBitString(s.sign()))
-          .getEncoded("DER");
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** The whole HTTP/1.1 request for one CSR, as the client writes it. */
   private static byte[] request(URI base, byte[] csr) {
     String pem = "-----BEGIN CERTIFICATE REQUEST-----\\n"
@@ -193,7 +111,7 @@ public class CaIssueHttpBenchmark {
 
   @TearDown(Level.Trial)
   public void close() throws IOException {
-    signer.close();
+    ceiling.close();
     if (node != null) {
       System.out.println("certificates issued over HTTP: " + next.get() + "; audit events: " + node.auditSize());
       node.close();
@@ -231,26 +149,18 @@ public class CaIssueHttpBenchmark {
     return c.client.send(requests[i]);
   }
 
-  private byte[] ceiling() {
-    int i = Math.floorMod(next.getAndIncrement(), ceilingKeys.length);
-    if (!verifier.verify("SHA256withECDSA", null, ceilingKeys[i], ceilingInfo[i], ceilingSig[i])) {
-      throw new IllegalStateException("request signature did not verify");
-    }
-    return signer.sign(tbs);
-  }
-
   /** The ceiling on one thread: one P-256 request signature verified, one P-256 certificate signature made. */
   @Benchmark
   @Threads(1)
   public byte[] rawCryptoCeiling1() {
-    return ceiling();
+    return ceiling.run();
   }
 
   /** The ceiling on two threads. */
   @Benchmark
   @Threads(2)
   public byte[] rawCryptoCeiling2() {
-    return ceiling();
+    return ceiling.run();
   }
 
   /** One certificate over HTTP, one client: about one core busy. */

@@ -9,8 +9,6 @@ import io.custos.crypto.AsymmetricProvider;
 import io.custos.crypto.AsymmetricProviders;
 import io.custos.crypto.CryptoModule;
 import io.custos.crypto.FipsCryptoModule;
-import io.custos.crypto.KeyPairMaterial;
-import io.custos.crypto.KeyPairType;
 import io.custos.crypto.SignatureVerifier;
 import io.custos.kms.AlgorithmPolicy;
 import io.custos.kms.KeyManager;
@@ -20,11 +18,6 @@ import io.custos.x509.CaLevel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.PublicKey;
-import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -33,24 +26,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.bouncycastle.asn1.ASN1EncodableVector;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.DERBitString;
-import org.bouncycastle.asn1.DEROctetString;
-import org.bouncycastle.asn1.DERSequence;
-import org.bouncycastle.asn1.DERSet;
-import org.bouncycastle.asn1.pkcs.Attribute;
-import org.bouncycastle.asn1.pkcs.CertificationRequest;
-import org.bouncycastle.asn1.pkcs.CertificationRequestInfo;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -83,7 +59,6 @@ import org.openjdk.jmh.annotations.Warmup;
 public class IssuanceBenchmark {
   static final int POOL = Integer.getInteger("custos.bench.csrs", 200_000);
   private static final Caller CALLER = new Caller("bench", "token", "127.0.0.1", "bench");
-  private static final ASN1ObjectIdentifier ECDSA_SHA256 = new ASN1ObjectIdentifier("1.2.840.10045.4.3.2");
   private Path dir;
   private JdbcStorage storage;
   private Barrier barrier;
@@ -92,13 +67,7 @@ public class IssuanceBenchmark {
   private CertificateAuthority caInMemory;
   private byte[][] csrs;
   private final AtomicInteger next = new AtomicInteger();
-  // The ceiling: pre-decoded requests and a loaded P-256 signing key.
-  private SignatureVerifier verifier;
-  private PublicKey[] ceilingKeys;
-  private byte[][] ceilingInfo;
-  private byte[][] ceilingSig;
-  private AsymmetricProvider.PrivateKeyHandle signer;
-  private byte[] tbs;
+  private IssuanceCeiling ceiling;
 
   @Setup(Level.Trial)
   public void open() throws Exception {
@@ -110,7 +79,7 @@ public class IssuanceBenchmark {
     barrier = new Barrier(BarrierKeyring.create(module));
     keys = new KeyManager(storage.records(), () -> barrier, module, provider, AlgorithmPolicy.defaults(),
         AccessGate.devMode(), Clock.systemUTC());
-    verifier = SignatureVerifier.of(provider);
+    SignatureVerifier verifier = SignatureVerifier.of(provider);
     ca = new CertificateAuthority(storage.records(), () -> barrier, keys, storage.certificates(), AccessGate.devMode(),
         verifier, module.drbg(), Clock.systemUTC(),
         id -> Optional.of(new CertificateAuthority.Owner(id, "Bench service", "bench@example.com")),
@@ -124,57 +93,20 @@ public class IssuanceBenchmark {
         id -> Optional.of(new CertificateAuthority.Owner(id, "Bench service", "bench@example.com")),
         "https://pki.example.com", List.of());
 
-    long start = System.nanoTime();
-    csrs = new byte[POOL][];
-    IntStream.range(0, POOL).parallel().forEach(i -> csrs[i] = csr(i));
-    System.out.printf("%,d requests made in %.1f s%n", POOL, (System.nanoTime() - start) / 1e9);
-
+    csrs = IssuanceCeiling.requests(POOL);
     int n = 1024;
-    ceilingKeys = new PublicKey[n];
-    ceilingInfo = new byte[n][];
-    ceilingSig = new byte[n][];
-    for (int i = 0; i < n; i++) {
-      CertificationRequest r = CertificationRequest.getInstance(csrs[POOL - 1 - i]);
-      ceilingInfo[i] = r.getCertificationRequestInfo().getEncoded("DER");
-      ceilingSig[i] = r.getSignature().getBytes();
-      ceilingKeys[i] = verifier.publicKey("EC", r.getCertificationRequestInfo().getSubjectPublicKeyInfo().getEncoded("DER"));
-    }
-    KeyPairMaterial material = module.generateKeyPair(KeyPairType.EC_P256);
-    signer = provider.privateKey(KeyPairType.EC_P256, material.privateKey());
-    material.close();
     byte[] sample = ca.issue(CALLER, "issuing", "tls-server", csrs[POOL - 1 - n], "bench", Optional.empty())
         .certificate();
     // A certificate body of the size issuance signs.
-    tbs = org.bouncycastle.asn1.x509.Certificate.getInstance(sample).getTBSCertificate().getEncoded("DER");
+    byte[] tbs = org.bouncycastle.asn1.x509.Certificate.getInstance(sample).getTBSCertificate().getEncoded("DER");
     System.out.println("certificate: " + sample.length + " bytes, to-be-signed " + tbs.length + " bytes");
-  }
-
-  private static byte[] csr(int i) {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      KeyPair kp = g.generateKeyPair();
-      String host = "host-" + i + ".bench.example.com";
-      ASN1EncodableVector attrs = new ASN1EncodableVector();
-      attrs.add(new Attribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, new DERSet(new DERSequence(
-          new Extension(Extension.subjectAlternativeName, false, new DEROctetString(new GeneralNames(
-              new GeneralName(GeneralName.dNSName, host))))))));
-      CertificationRequestInfo info = new CertificationRequestInfo(new X500Name("CN=" + host),
-          SubjectPublicKeyInfo.getInstance(kp.getPublic().getEncoded()), new DERSet(attrs));
-      Signature s = Signature.getInstance("SHA256withECDSA");
-      s.initSign(kp.getPrivate());
-      s.update(info.getEncoded("DER"));
-      return new CertificationRequest(info, new AlgorithmIdentifier(ECDSA_SHA256), new DERBitString(s.sign()))
-          .getEncoded("DER");
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    ceiling = new IssuanceCeiling(module, provider, java.util.Arrays.copyOfRange(csrs, POOL - n, POOL), tbs);
   }
 
   @TearDown(Level.Trial)
   public void close() throws IOException {
     System.out.println("certificates issued: " + storage.certificates().count());
-    signer.close();
+    ceiling.close();
     keys.close();
     barrier.close();
     storage.close();
@@ -266,10 +198,6 @@ public class IssuanceBenchmark {
   /** The ceiling: one P-256 request signature verified, one P-256 certificate signature made. */
   @Benchmark
   public byte[] rawCryptoCeiling() {
-    int i = Math.floorMod(next.getAndIncrement(), ceilingKeys.length);
-    if (!verifier.verify("SHA256withECDSA", null, ceilingKeys[i], ceilingInfo[i], ceilingSig[i])) {
-      throw new IllegalStateException("request signature did not verify");
-    }
-    return signer.sign(tbs);
+    return ceiling.run();
   }
 }
