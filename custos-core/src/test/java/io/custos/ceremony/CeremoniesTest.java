@@ -1,11 +1,12 @@
 package io.custos.ceremony;
 
+import static io.custos.ceremony.CeremonyChecks.assertAllWiped;
+import static io.custos.ceremony.CeremonyChecks.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditLog;
-import io.custos.audit.EventCodec;
 import io.custos.audit.MemoryAuditRecords;
 import io.custos.crypto.AsymmetricProvider;
 import io.custos.crypto.AsymmetricProviders;
@@ -32,8 +33,6 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -82,32 +81,11 @@ class CeremoniesTest {
     return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
   }
 
-  private List<AuditEvent> events() {
-    List<AuditEvent> out = new ArrayList<>();
-    audit.events(1, 1000).forEach(r -> out.add(EventCodec.decode(r.event())));
-    return out;
-  }
-
-  private void assertAllWiped() {
-    assertThat(ceremonies.lastSecrets()).isNotEmpty();
-    for (AutoCloseable c : ceremonies.lastSecrets()) {
-      if (c instanceof SecretBytes s) {
-        assertThat(s.isWiped()).as("secret wiped").isTrue();
-      } else if (c instanceof UnsealShare u) {
-        assertThat(u.value().isWiped()).as("share wiped").isTrue();
-      } else if (c instanceof io.custos.crypto.KeyPairMaterial k) {
-        assertThat(k.privateKey().isWiped()).as("private key wiped").isTrue();
-      } else if (c instanceof AsymmetricProvider.PrivateKeyHandle h) {
-        assertThatThrownBy(() -> h.sign(new byte[] {1})).as("key handle closed").isInstanceOf(RuntimeException.class);
-      }
-    }
-  }
-
   @Test
   @DisplayName("init-root, then sign-ca with 2 of 3 shares: a subordinate CA that validates to the root, pathLen 0")
   void initThenSign() throws Exception {
     List<String> shares = init();
-    assertAllWiped();
+    assertAllWiped(ceremonies);
     assertThat(shares).hasSize(3).allMatch(s -> s.startsWith("custos-share-v1:"));
     X509Certificate root = x509(ceremonies.root().certificate());
     assertThat(root.getBasicConstraints()).isGreaterThanOrEqualTo(0);
@@ -119,7 +97,7 @@ class CeremoniesTest {
     Ceremonies.SignedCa signed = ceremonies.signCa(List.of(shares.get(2), shares.get(0)), "Alice Witness",
         csr("CN=Issuing CA 1,O=Example,C=GB"), CaLevel.SUBORDINATE, CaLevel.SUBORDINATE.maxLifetime(),
         Optional.of("https://pki.example.com/"));
-    assertAllWiped();
+    assertAllWiped(ceremonies);
     X509Certificate ca = x509(signed.certificate());
     assertThat(ca.getBasicConstraints()).isZero();
     assertThat(signed.chain()).hasSize(2);
@@ -129,7 +107,7 @@ class CeremoniesTest {
         CertificateFactory.getInstance("X.509").generateCertPath(List.of(ca)), p);
 
     byte[] crl = ceremonies.crl(List.of(shares.get(1), shares.get(2)), "Bob Witness", Duration.ofDays(30));
-    assertAllWiped();
+    assertAllWiped(ceremonies);
     X509CRL x = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(crl));
     x.verify(root.getPublicKey());
     assertThat(x.getRevokedCertificates()).isNull();
@@ -181,7 +159,7 @@ class CeremoniesTest {
     assertThatThrownBy(() -> ceremonies.signCa(List.of(shares.get(0), other.get(1)), "W", csr, CaLevel.SUBORDINATE,
         Duration.ofDays(365), Optional.empty())).isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("not from this root's split");
-    assertAllWiped();
+    assertAllWiped(ceremonies);
     // Same split id but a tampered value: the key check catches it.
     UnsealShare good = UnsealShare.parse(shares.get(1));
     byte[] v = good.value().use(byte[]::clone);
@@ -190,8 +168,8 @@ class CeremoniesTest {
     assertThatThrownBy(() -> ceremonies.signCa(List.of(shares.get(0), forged), "W", csr, CaLevel.SUBORDINATE,
         Duration.ofDays(365), Optional.empty())).isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("key check");
-    assertAllWiped();
-    assertThat(events()).anyMatch(e -> e.action().equals("ceremony.sign_ca") && e.outcome() == AuditEvent.Outcome.DENIED);
+    assertAllWiped(ceremonies);
+    assertThat(events(audit)).anyMatch(e -> e.action().equals("ceremony.sign_ca") && e.outcome() == AuditEvent.Outcome.DENIED);
   }
 
   @Test
@@ -250,7 +228,7 @@ class CeremoniesTest {
     ceremonies.signCa(shares.subList(1, 3), "Carol Custodian", csr("CN=I"), CaLevel.POLICY, Duration.ofDays(3650),
         Optional.empty());
     ceremonies.crl(shares.subList(0, 2), "Dave", Duration.ofDays(7));
-    List<AuditEvent> events = events();
+    List<AuditEvent> events = events(audit);
     assertThat(events).extracting(AuditEvent::action)
         .containsExactly("ceremony.init_root", "ceremony.sign_ca", "ceremony.crl");
     assertThat(events).allMatch(e -> e.principal().id().equals("custodians"));
@@ -282,7 +260,7 @@ class CeremoniesTest {
     byte[] crl = ceremonies.crl(shares, "W", Duration.ofDays(1));
     ((X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(crl)))
         .verify(root.getPublicKey());
-    assertAllWiped();
+    assertAllWiped(ceremonies);
   }
 
   @Test

@@ -1,11 +1,12 @@
 package io.custos.ceremony;
 
+import static io.custos.ceremony.CeremonyChecks.assertAllWiped;
+import static io.custos.ceremony.CeremonyChecks.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditLog;
-import io.custos.audit.EventCodec;
 import io.custos.audit.LogVerifier;
 import io.custos.audit.MemoryAuditRecords;
 import io.custos.audit.VerificationResult;
@@ -13,7 +14,6 @@ import io.custos.crypto.AsymmetricProvider;
 import io.custos.crypto.AsymmetricProviders;
 import io.custos.crypto.CryptoModule;
 import io.custos.crypto.FipsCryptoModule;
-import io.custos.crypto.SecretBytes;
 import io.custos.failure.ControlViolationException;
 import io.custos.failure.InvalidInputException;
 import io.custos.seal.UnsealShare;
@@ -30,7 +30,6 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -71,27 +70,6 @@ class CeremonyRolloverTest {
         CertificateFactory.getInstance("X.509").generateCertPath(Arrays.asList(path)), p);
   }
 
-  private List<AuditEvent> events() {
-    List<AuditEvent> out = new ArrayList<>();
-    audit.events(1, 1000).forEach(r -> out.add(EventCodec.decode(r.event())));
-    return out;
-  }
-
-  private void assertAllWiped() {
-    assertThat(ceremonies.lastSecrets()).isNotEmpty();
-    for (AutoCloseable c : ceremonies.lastSecrets()) {
-      if (c instanceof SecretBytes s) {
-        assertThat(s.isWiped()).as("secret wiped").isTrue();
-      } else if (c instanceof UnsealShare u) {
-        assertThat(u.value().isWiped()).as("share wiped").isTrue();
-      } else if (c instanceof io.custos.crypto.KeyPairMaterial k) {
-        assertThat(k.privateKey().isWiped()).as("private key wiped").isTrue();
-      } else if (c instanceof AsymmetricProvider.PrivateKeyHandle h) {
-        assertThatThrownBy(() -> h.sign(new byte[] {1})).as("key handle closed").isInstanceOf(RuntimeException.class);
-      }
-    }
-  }
-
   @Test
   @DisplayName("SS-002 11.3.1 — rollover (RFC 4210 §4.4): new root, OldWithNew and NewWithOld link both hierarchies both ways")
   void rolloverLinksBothWays() throws Exception {
@@ -113,7 +91,7 @@ class CeremonyRolloverTest {
       newWithOld = x509(r.newWithOld());
       assertThat(r.oldKeyDestroyed()).isFalse();
     }
-    assertAllWiped();
+    assertAllWiped(ceremonies);
     assertThat(fresh).hasSize(4);
     assertThat(fresh).noneMatch(shares::contains);
     assertThat(newRoot.getSubjectX500Principal()).isEqualTo(oldRoot.getSubjectX500Principal());
@@ -155,7 +133,7 @@ class CeremonyRolloverTest {
     X509CRL x = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(crl));
     x.verify(oldRoot.getPublicKey());
     assertThat(x.isRevoked(oldCa)).isTrue();
-    assertAllWiped();
+    assertAllWiped(ceremonies);
     // The new root's CRL lists only what the new root signed.
     X509CRL current = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(
         ceremonies.crl(fresh.subList(0, 3), "Bob Witness", Duration.ofDays(30))));
@@ -167,7 +145,7 @@ class CeremonyRolloverTest {
     assertThat(both.isRevoked(newCa)).isTrue();
     assertThat(both.isRevoked(oldCa)).isFalse();
 
-    AuditEvent rolled = events().stream().filter(e -> e.action().equals("ceremony.rollover")).findFirst().orElseThrow();
+    AuditEvent rolled = events(audit).stream().filter(e -> e.action().equals("ceremony.rollover")).findFirst().orElseThrow();
     assertThat(rolled.outcome()).isEqualTo(AuditEvent.Outcome.OK);
     assertThat(rolled.params()).containsEntry("witness", "Bob Witness").containsEntry("shares", "2")
         .containsEntry("old_serial", oldRoot.getSerialNumber().toString(16))
@@ -219,10 +197,10 @@ class CeremonyRolloverTest {
     assertThatThrownBy(() -> ceremonies.rollover(List.of(shares.get(0), other.get(1)), "W", "ecdsa-p384",
         Optional.empty(), Duration.ofDays(3650), Optional.empty(), Optional.empty(), false))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("not from this root's split");
-    assertAllWiped();
+    assertAllWiped(ceremonies);
     assertThat(ceremonies.root().certificate()).isEqualTo(before);
     assertThat(ceremonies.previousRoots()).isEmpty();
-    assertThat(events()).filteredOn(e -> e.action().equals("ceremony.rollover"))
+    assertThat(events(audit)).filteredOn(e -> e.action().equals("ceremony.rollover"))
         .hasSize(6).allMatch(e -> e.outcome() == AuditEvent.Outcome.DENIED);
   }
 
@@ -239,7 +217,7 @@ class CeremonyRolloverTest {
     assertThat(ceremonies.previousRoots()).isEmpty();
     assertThat(store.list("ceremony.link", "", 10)).isEmpty();
     assertThat(Ceremonies.auditPublicKey(store).orElseThrow()).isEqualTo(auditKey);
-    assertAllWiped();
+    assertAllWiped(ceremonies);
     // The old shares still open the root: nothing was lost.
     try (AuditLog reopened = AuditLog.open(auditRecords, Optional.of(auditKey), "offline-test", "offline-test",
         Clock.systemUTC(), AuditLog.Settings.defaults())) {

@@ -145,7 +145,7 @@ final class GroupWriter implements AutoCloseable {
     // and back, which would only add two wake-ups to a lone caller's wait.
     if (queue.isEmpty() && committing.tryLock()) {
       try {
-        commit(List.of(p));
+        commitLocked(List.of(p));
       } finally {
         committing.unlock();
       }

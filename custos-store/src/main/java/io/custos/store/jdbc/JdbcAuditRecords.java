@@ -18,10 +18,10 @@ import javax.sql.DataSource;
 /** {@link AuditRecords} in the audit_* tables; appends commit through the node's {@link GroupWriter}. */
 final class JdbcAuditRecords implements AuditRecords {
   private static final Pattern SINK = Pattern.compile("[a-z][a-z0-9_.-]{0,63}");
-  private final DataSource ds;
   private static final String INSERT_EVENT =
       "INSERT INTO audit_event (seq, recorded_at_ms, event, leaf_hash) VALUES (?, ?, ?, ?)";
   private static final String LAST_SEQ = "SELECT MAX(seq) FROM audit_event";
+  private final DataSource ds;
   private final GroupWriter writer;
 
   // Write transactions of this node, one at a time (see JdbcStorage).
@@ -46,11 +46,7 @@ final class JdbcAuditRecords implements AuditRecords {
       }
     }
     writer.submit("audit events " + rows.getFirst().seq() + ".." + rows.getLast().seq(), s -> {
-      long last;
-      try (ResultSet rs = s.prepare(LAST_SEQ).executeQuery()) {
-        rs.next();
-        last = rs.getLong(1);
-      }
+      long last = lastSeq(s.prepare(LAST_SEQ));
       if (rows.getFirst().seq() != last + 1) {
         throw new ConflictException("audit log is at seq " + last + "; cannot append seq " + rows.getFirst().seq());
       }
@@ -69,16 +65,15 @@ final class JdbcAuditRecords implements AuditRecords {
 
   @Override
   public long lastSeq() {
-    try (Connection c = ds.getConnection()) {
-      return lastSeq(c);
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(LAST_SEQ)) {
+      return lastSeq(ps);
     } catch (SQLException e) {
       throw failed("read the audit log", e);
     }
   }
 
-  private static long lastSeq(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT MAX(seq) FROM audit_event");
-        ResultSet rs = ps.executeQuery()) {
+  private static long lastSeq(PreparedStatement ps) throws SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
       rs.next();
       return rs.getLong(1);
     }
