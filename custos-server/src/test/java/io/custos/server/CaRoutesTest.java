@@ -5,22 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.access.AccessGate;
-import io.custos.access.Caller;
 import io.custos.audit.AuditLog;
 import io.custos.barrier.Barrier;
-import io.custos.barrier.BarrierKeyring;
 import io.custos.ca.CertificateAuthority;
 import io.custos.crypto.AsymmetricProvider;
 import io.custos.crypto.AsymmetricProviders;
 import io.custos.crypto.CryptoModule;
 import io.custos.crypto.FipsCryptoModule;
 import io.custos.crypto.SignatureVerifier;
-import io.custos.kms.AlgorithmPolicy;
 import io.custos.kms.KeyManager;
 import io.custos.store.Storage;
-import io.custos.store.StorageUrl;
-import io.custos.store.jdbc.JdbcStorage;
-import io.custos.x509.CaLevel;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +41,7 @@ class CaRoutesTest {
   private static final AsymmetricProvider PROVIDER = AsymmetricProviders.select("jdk");
   @TempDir Path dir;
   private TestNode node;
+  private TestCa fixture;
   private AuditLog log;
   private Barrier barrier;
   private KeyManager keys;
@@ -57,23 +51,14 @@ class CaRoutesTest {
 
   @BeforeEach
   void start() {
-    barrier = new Barrier(BarrierKeyring.create(MODULE));
-    storage = JdbcStorage.open(StorageUrl.inDataDir(dir.resolve("ca")), TestNode.VERSION.version(),
-        InstantSource.system());
-    log = AuditLog.open(storage.audit(), Optional.empty(), "test", "test", InstantSource.system(),
-        AuditLog.Settings.defaults());
-    AccessGate gate = AccessGate.devMode();
-    keys = new KeyManager(storage.records(), () -> barrier, MODULE, PROVIDER, AlgorithmPolicy.defaults(), gate,
-        Clock.systemUTC());
-    ca = new CertificateAuthority(storage.records(), () -> barrier, keys, storage.certificates(),
-        gate, SignatureVerifier.of(PROVIDER), MODULE.drbg(), Clock.systemUTC(),
-        id -> id.equals("dev-root") || id.equals("web")
-            ? Optional.of(new CertificateAuthority.Owner(id, "Owner " + id, id + "@example.com")) : Optional.empty(),
-        "http://127.0.0.1:8200", List.of());
-    Caller root = new Caller("dev-root", "dev-mode", "", "setup");
-    ca.createDevRoot(root, "root", "ecdsa-p384", "CN=Test Root", Duration.ofDays(3650));
-    ca.create(root, "issuing", CaLevel.SUBORDINATE, "ecdsa-p256", "CN=Test Issuing");
-    ca.signSubordinate(root, "root", "issuing", Duration.ofDays(3 * 365));
+    fixture = new TestCa(dir.resolve("ca"), MODULE, PROVIDER, id -> id.equals("dev-root") || id.equals("web")
+        ? TestCa.anyOwner(id) : Optional.empty(), "issuing");
+    barrier = fixture.barrier;
+    storage = fixture.storage;
+    log = fixture.log;
+    keys = fixture.keys;
+    ca = fixture.ca;
+    AccessGate gate = fixture.gate;
     node = new TestNode(dir.resolve("data"), TestNode.dev(),
         List.of(CaRoutes.module(ca, storage.certificates(), log, gate, true)));
   }
@@ -81,10 +66,7 @@ class CaRoutesTest {
   @AfterEach
   void stop() {
     node.close();
-    keys.close();
-    log.close();
-    storage.close();
-    barrier.close();
+    fixture.close();
   }
 
   private HttpResponse<String> post(String path, Object body) throws Exception {

@@ -9,7 +9,6 @@ import io.custos.access.AccessGate;
 import io.custos.access.Caller;
 import io.custos.audit.AuditLog;
 import io.custos.barrier.Barrier;
-import io.custos.barrier.BarrierKeyring;
 import io.custos.ca.CertificateAuthority;
 import io.custos.ca.Compromise;
 import io.custos.ca.RecoveryPlan;
@@ -17,13 +16,8 @@ import io.custos.crypto.AsymmetricProvider;
 import io.custos.crypto.AsymmetricProviders;
 import io.custos.crypto.CryptoModule;
 import io.custos.crypto.FipsCryptoModule;
-import io.custos.crypto.SignatureVerifier;
-import io.custos.kms.AlgorithmPolicy;
 import io.custos.kms.KeyManager;
 import io.custos.store.Storage;
-import io.custos.store.StorageUrl;
-import io.custos.store.jdbc.JdbcStorage;
-import io.custos.x509.CaLevel;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -33,9 +27,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.InstantSource;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,6 +44,7 @@ class CompromiseRoutesTest {
   private static final AsymmetricProvider PROVIDER = AsymmetricProviders.select("jdk");
   @TempDir Path dir;
   private TestNode node;
+  private TestCa fixture;
   private AuditLog log;
   private Barrier barrier;
   private KeyManager keys;
@@ -63,25 +55,15 @@ class CompromiseRoutesTest {
 
   @BeforeEach
   void start() throws Exception {
-    barrier = new Barrier(BarrierKeyring.create(MODULE));
-    storage = JdbcStorage.open(StorageUrl.inDataDir(dir.resolve("ca")), TestNode.VERSION.version(),
-        InstantSource.system());
-    log = AuditLog.open(storage.audit(), Optional.empty(), "test", "test", InstantSource.system(),
-        AuditLog.Settings.defaults());
-    AccessGate gate = AccessGate.devMode();
+    fixture = new TestCa(dir.resolve("ca"), MODULE, PROVIDER, TestCa::anyOwner, "issuing-a", "issuing-b");
+    barrier = fixture.barrier;
+    storage = fixture.storage;
+    log = fixture.log;
+    keys = fixture.keys;
+    ca = fixture.ca;
+    AccessGate gate = fixture.gate;
     AccessControl access = new AccessControl(storage.records(), () -> barrier, MODULE, Clock.systemUTC());
-    keys = new KeyManager(storage.records(), () -> barrier, MODULE, PROVIDER, AlgorithmPolicy.defaults(), gate,
-        Clock.systemUTC());
-    ca = new CertificateAuthority(storage.records(), () -> barrier, keys, storage.certificates(),
-        gate, SignatureVerifier.of(PROVIDER), MODULE.drbg(), Clock.systemUTC(),
-        id -> Optional.of(new CertificateAuthority.Owner(id, "Owner " + id, id + "@example.com")),
-        "http://127.0.0.1:8200", List.of());
-    Caller root = new Caller("dev-root", "dev-mode", "", "setup");
-    ca.createDevRoot(root, "root", "ecdsa-p384", "CN=Test Root", Duration.ofDays(3650));
-    for (String n : List.of("issuing-a", "issuing-b")) {
-      ca.create(root, n, CaLevel.SUBORDINATE, "ecdsa-p256", "CN=" + n);
-      ca.signSubordinate(root, "root", n, Duration.ofDays(3 * 365));
-    }
+    Caller root = TestCa.ROOT;
     Path csr = dir.resolve("leaf.csr");
     TlsServerTest.run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
         "-keyout", dir.resolve("leaf.key").toString(), "-out", csr.toString(), "-subj", "/CN=shop.example.com",
@@ -108,10 +90,7 @@ class CompromiseRoutesTest {
   @AfterEach
   void stop() {
     node.close();
-    keys.close();
-    log.close();
-    storage.close();
-    barrier.close();
+    fixture.close();
   }
 
   private HttpResponse<String> post(Object body) throws Exception {

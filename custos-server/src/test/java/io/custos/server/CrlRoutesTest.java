@@ -5,23 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.access.AccessGate;
-import io.custos.access.Caller;
 import io.custos.audit.AuditLog;
 import io.custos.barrier.Barrier;
-import io.custos.barrier.BarrierKeyring;
 import io.custos.ca.CertificateAuthority;
 import io.custos.ca.CrlPublisher;
 import io.custos.crypto.AsymmetricProvider;
 import io.custos.crypto.AsymmetricProviders;
 import io.custos.crypto.CryptoModule;
 import io.custos.crypto.FipsCryptoModule;
-import io.custos.crypto.SignatureVerifier;
-import io.custos.kms.AlgorithmPolicy;
 import io.custos.kms.KeyManager;
 import io.custos.store.Storage;
-import io.custos.store.StorageUrl;
-import io.custos.store.jdbc.JdbcStorage;
-import io.custos.x509.CaLevel;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +42,7 @@ class CrlRoutesTest {
   private static final AsymmetricProvider PROVIDER = AsymmetricProviders.select("jdk");
   @TempDir Path dir;
   private TestNode node;
+  private TestCa fixture;
   private AuditLog log;
   private Barrier barrier;
   private KeyManager keys;
@@ -60,22 +53,13 @@ class CrlRoutesTest {
 
   @BeforeEach
   void start() {
-    barrier = new Barrier(BarrierKeyring.create(MODULE));
-    storage = JdbcStorage.open(StorageUrl.inDataDir(dir.resolve("ca")), TestNode.VERSION.version(),
-        InstantSource.system());
-    log = AuditLog.open(storage.audit(), Optional.empty(), "test", "test", InstantSource.system(),
-        AuditLog.Settings.defaults());
-    AccessGate gate = AccessGate.devMode();
-    keys = new KeyManager(storage.records(), () -> barrier, MODULE, PROVIDER, AlgorithmPolicy.defaults(), gate,
-        Clock.systemUTC());
-    CertificateAuthority ca = new CertificateAuthority(storage.records(), () -> barrier, keys, storage.certificates(),
-        gate, SignatureVerifier.of(PROVIDER), MODULE.drbg(), Clock.systemUTC(),
-        id -> Optional.of(new CertificateAuthority.Owner(id, "Owner " + id, id + "@example.com")),
-        "http://127.0.0.1:8200", List.of());
-    Caller root = new Caller("dev-root", "dev-mode", "", "setup");
-    ca.createDevRoot(root, "root", "ecdsa-p384", "CN=Test Root", Duration.ofDays(3650));
-    ca.create(root, "issuing", CaLevel.SUBORDINATE, "ecdsa-p256", "CN=Test Issuing");
-    ca.signSubordinate(root, "root", "issuing", Duration.ofDays(3 * 365));
+    fixture = new TestCa(dir.resolve("ca"), MODULE, PROVIDER, TestCa::anyOwner, "issuing");
+    barrier = fixture.barrier;
+    storage = fixture.storage;
+    log = fixture.log;
+    keys = fixture.keys;
+    CertificateAuthority ca = fixture.ca;
+    AccessGate gate = fixture.gate;
     executor = Executors.newSingleThreadScheduledExecutor();
     crls = new CrlPublisher(ca, storage.certificates(), storage.records(), log::record,
         new CrlPublisher.Settings(Duration.ofHours(24), Duration.ofHours(6), Duration.ofMillis(200)), Clock.systemUTC(),
@@ -88,10 +72,7 @@ class CrlRoutesTest {
   void stop() {
     executor.shutdownNow();
     node.close();
-    keys.close();
-    log.close();
-    storage.close();
-    barrier.close();
+    fixture.close();
   }
 
   private HttpResponse<String> post(String path, Object body) throws Exception {

@@ -2,24 +2,17 @@ package io.custos.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.custos.access.AccessGate;
 import io.custos.access.Caller;
 import io.custos.audit.AuditLog;
 import io.custos.barrier.Barrier;
-import io.custos.barrier.BarrierKeyring;
 import io.custos.ca.CertificateAuthority;
 import io.custos.ca.OcspResponder;
 import io.custos.crypto.AsymmetricProvider;
 import io.custos.crypto.AsymmetricProviders;
 import io.custos.crypto.CryptoModule;
 import io.custos.crypto.FipsCryptoModule;
-import io.custos.crypto.SignatureVerifier;
-import io.custos.kms.AlgorithmPolicy;
 import io.custos.kms.KeyManager;
 import io.custos.store.Storage;
-import io.custos.store.StorageUrl;
-import io.custos.store.jdbc.JdbcStorage;
-import io.custos.x509.CaLevel;
 import io.custos.x509.Ocsp;
 import java.math.BigInteger;
 import java.net.URLEncoder;
@@ -29,8 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -47,6 +38,7 @@ class OcspRoutesTest {
   private static final AsymmetricProvider PROVIDER = AsymmetricProviders.select("jdk");
   @TempDir Path dir;
   private TestNode node;
+  private TestCa fixture;
   private AuditLog log;
   private Barrier barrier;
   private KeyManager keys;
@@ -57,21 +49,12 @@ class OcspRoutesTest {
 
   @BeforeEach
   void start() {
-    barrier = new Barrier(BarrierKeyring.create(MODULE));
-    storage = JdbcStorage.open(StorageUrl.inDataDir(dir.resolve("ca")), TestNode.VERSION.version(),
-        InstantSource.system());
-    log = AuditLog.open(storage.audit(), Optional.empty(), "test", "test", InstantSource.system(),
-        AuditLog.Settings.defaults());
-    AccessGate gate = AccessGate.devMode();
-    keys = new KeyManager(storage.records(), () -> barrier, MODULE, PROVIDER, AlgorithmPolicy.defaults(), gate,
-        Clock.systemUTC());
-    ca = new CertificateAuthority(storage.records(), () -> barrier, keys, storage.certificates(),
-        gate, SignatureVerifier.of(PROVIDER), MODULE.drbg(), Clock.systemUTC(),
-        id -> Optional.of(new CertificateAuthority.Owner(id, "Owner " + id, id + "@example.com")),
-        "http://127.0.0.1:8200", List.of());
-    ca.createDevRoot(root, "root", "ecdsa-p384", "CN=Test Root", Duration.ofDays(3650));
-    ca.create(root, "issuing", CaLevel.SUBORDINATE, "ecdsa-p256", "CN=Test Issuing");
-    ca.signSubordinate(root, "root", "issuing", Duration.ofDays(3 * 365));
+    fixture = new TestCa(dir.resolve("ca"), MODULE, PROVIDER, TestCa::anyOwner, "issuing");
+    barrier = fixture.barrier;
+    storage = fixture.storage;
+    log = fixture.log;
+    keys = fixture.keys;
+    ca = fixture.ca;
     issuing = Ocsp.IssuerHashes.of(ca.chain("issuing").getFirst());
     OcspResponder responder = new OcspResponder(ca, keys, storage.certificates(), storage.records(), () -> barrier,
         log::record, Clock.systemUTC(), OcspResponder.Settings.defaults());
@@ -81,10 +64,7 @@ class OcspRoutesTest {
   @AfterEach
   void stop() throws Exception {
     node.close();
-    log.close();
-    keys.close();
-    storage.close();
-    barrier.close();
+    fixture.close();
   }
 
   private String leafSerial;
