@@ -49,7 +49,7 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  private record Pending(AuditDraft draft, CompletableFuture<Long> done) {}
+  private record Pending(AuditDraft draft, io.custos.store.JoinedWrite joined, CompletableFuture<Long> done) {}
 
   private final AuditRecords store;
   // Present while the node is unsealed: the signing key lives under the barrier.
@@ -148,11 +148,24 @@ public final class AuditLog implements AutoCloseable {
    *     the operation it was about to perform (fail closed)
    */
   public long record(AuditDraft draft) {
+    return record(draft, null);
+  }
+
+  /**
+   * Appends one event together with the write it records — an issued certificate's inventory
+   * row — in one transaction, and returns its seq once both are durable: one commit where the
+   * write and then its event would take two in sequence. If the write fails (a duplicate, say)
+   * neither is stored and its failure is thrown; events committed alongside are unaffected.
+   *
+   * @param joined a write of this log's store, or {@code null} for none
+   * @throws StorageException if the two could not be made durable (fail closed)
+   */
+  public long record(AuditDraft draft, io.custos.store.JoinedWrite joined) {
     Objects.requireNonNull(draft, "draft");
     if (closing) {
       throw new UnavailableException("audit log is closed; operation refused (fail closed)");
     }
-    Pending p = new Pending(draft, new CompletableFuture<>());
+    Pending p = new Pending(draft, joined, new CompletableFuture<>());
     queue.add(p);
     try {
       return p.done().get();
@@ -209,7 +222,7 @@ public final class AuditLog implements AutoCloseable {
 
   /** Signs a checkpoint of everything durable now, unless the latest one already covers it. */
   public SignedCheckpoint checkpointNow() {
-    Pending barrier = new Pending(null, new CompletableFuture<>());
+    Pending barrier = new Pending(null, null, new CompletableFuture<>());
     queue.add(barrier);
     try {
       barrier.done().get(30, TimeUnit.SECONDS);
@@ -344,6 +357,7 @@ public final class AuditLog implements AutoCloseable {
     List<byte[]> leaves = new ArrayList<>(batch.size());
     List<Pending> events = new ArrayList<>(batch.size());
     List<AuditEvent> committed = new ArrayList<>(batch.size());
+    List<io.custos.store.JoinedWrite> joined = new ArrayList<>();
     boolean forceCheckpoint = false;
     long seq = frontier.size();
     Instant time = lastEventTime;
@@ -361,10 +375,25 @@ public final class AuditLog implements AutoCloseable {
       rows.add(new AuditRecords.EventRow(seq, time, encoded, leaf));
       leaves.add(leaf);
       events.add(p);
+      if (p.joined() != null) {
+        joined.add(p.joined());
+      }
     }
     try {
-      store.append(rows);
+      store.append(rows, joined);
     } catch (RuntimeException e) {
+      if (!joined.isEmpty() && events.size() > 1) {
+        // A joined write may have failed the batch (a duplicate key): each on its own, so that
+        // only that one fails. Rare, and every event keeps its place in order.
+        batch.forEach(p -> commit(List.of(p)));
+        return;
+      }
+      if (!joined.isEmpty() && e instanceof io.custos.failure.CustosException refusal
+          && !(e instanceof StorageException) && !(e instanceof UnavailableException)) {
+        events.forEach(p -> p.done().completeExceptionally(refusal)); // the write's own refusal, nothing stored
+        batch.stream().filter(p -> p.draft() == null).forEach(p -> p.done().complete(durableSize));
+        return;
+      }
       StorageException refused = new StorageException(
           "audit event could not be made durable (" + e.getMessage() + "); operation refused (fail closed)", e);
       events.forEach(p -> p.done().completeExceptionally(refused));

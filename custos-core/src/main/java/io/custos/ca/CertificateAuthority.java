@@ -19,6 +19,7 @@ import io.custos.failure.PermissionDeniedException;
 import io.custos.kms.KeyManager;
 import io.custos.kms.ManagedKey;
 import io.custos.store.CertificateRecords;
+import io.custos.store.JoinedWrite;
 import io.custos.store.RecordStore;
 import io.custos.store.StoredRecord;
 import io.custos.x509.CaLevel;
@@ -392,7 +393,44 @@ public final class CertificateAuthority {
     Profile profile = profile(profileName);
     CertificationRequest csr = parser.parse(csrBytes);
     Prepared prepared = check(caller, ca, profile, csr, ownerId, validity);
+    Unrecorded signed = sign(ca, profile, csr, prepared);
+    certificates.add(signed.row());
+    return recorded(signed);
+  }
+
+  /**
+   * A certificate signed but not yet recorded: it exists for no one until {@link #inventoryRow}
+   * is durable. The caller makes it durable together with the audit event that records the
+   * issuance, in one commit ({@code AuditLog.record(draft, joined)}), then calls
+   * {@link #recorded}; if that fails, the certificate was never issued.
+   */
+  public record Unrecorded(Issued issued, JoinedWrite inventoryRow, CertificateRecords.CertificateRow row) {}
+
+  /**
+   * As {@link #issue}, every check included, but the inventory row is left for the caller to
+   * commit with its audit event (see {@link Unrecorded}).
+   */
+  public Unrecorded issueUnrecorded(Caller caller, String caName, String profileName, byte[] csrBytes, String ownerId,
+      Optional<Duration> validity) {
+    Loaded ca = issuingCa(caName);
+    Profile profile = profile(profileName);
+    CertificationRequest csr = parser.parse(csrBytes);
+    Prepared prepared = check(caller, ca, profile, csr, ownerId, validity);
     return sign(ca, profile, csr, prepared);
+  }
+
+  /** Announces a certificate whose inventory row is now durable (OCSP pre-signing, metrics); returns it. */
+  public Issued recorded(Unrecorded signed) {
+    for (java.util.function.Consumer<CertificateRecords.CertificateRow> l : issueListeners) {
+      try {
+        l.accept(signed.row());
+      } catch (RuntimeException e) {
+        // The certificate is issued and recorded; a listener's failure does not undo or fail that.
+        System.getLogger(CertificateAuthority.class.getName()).log(System.Logger.Level.WARNING,
+            "issue listener failed for serial " + signed.issued().serial() + ": " + e.getMessage());
+      }
+    }
+    return signed.issued();
   }
 
   /**
@@ -488,7 +526,9 @@ public final class CertificateAuthority {
             ? EncryptedPrivateKeys.encrypt(exported, delivery.password().orElseThrow(), drbg)
             : CustodianEnvelope.sealKey(delivery.wrapFor().orElseThrow(), exported, drbg);
       }
-      Issued issued = sign(ca, profile, csr, prepared);
+      Unrecorded signed = sign(ca, profile, csr, prepared);
+      certificates.add(signed.row());
+      Issued issued = recorded(signed);
       return new IssuedWithKey(issued, encrypted, delivery.method(), request.algorithm());
     } finally {
       if (slot) {
@@ -571,7 +611,7 @@ public final class CertificateAuthority {
     return new Prepared(owner, now, notAfter, spkiHash);
   }
 
-  private Issued sign(Loaded issuing, Profile profile, CertificationRequest csr, Prepared p) {
+  private Unrecorded sign(Loaded issuing, Profile profile, CertificationRequest csr, Prepared p) {
     String caName = issuing.state().name();
     BigInteger serial = serial();
     byte[] cert = Certificates.issue(new Certificates.Template(serial, csr.subjectDer(),
@@ -589,17 +629,8 @@ public final class CertificateAuthority {
     CertificateRecords.CertificateRow row = new CertificateRecords.CertificateRow(serialHex, caName, owner.id(),
         owner.name(), owner.contact(), profile.name(), csr.subject(), sans, p.spkiHash(), p.now().minus(Duration.ofMinutes(5)), p.notAfter(),
         clock.instant(), "good", Optional.empty(), Optional.empty(), cert);
-    certificates.add(row);
-    for (java.util.function.Consumer<CertificateRecords.CertificateRow> l : issueListeners) {
-      try {
-        l.accept(row);
-      } catch (RuntimeException e) {
-        // The certificate is issued and recorded; a listener's failure does not undo or fail that.
-        System.getLogger(CertificateAuthority.class.getName()).log(System.Logger.Level.WARNING,
-            "issue listener failed for serial " + serialHex + ": " + e.getMessage());
-      }
-    }
-    return new Issued(serialHex, cert, issuing.chain(), p.notAfter(), sans);
+    return new Unrecorded(new Issued(serialHex, cert, issuing.chain(), p.notAfter(), sans),
+        certificates.joinedAdd(row), row);
   }
 
   // ---------------------------------------------------------------- revocation

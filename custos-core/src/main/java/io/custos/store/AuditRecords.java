@@ -67,7 +67,18 @@ public interface AuditRecords {
    * {@code lastSeq() + 1} and the rest follow without gaps, otherwise nothing is written and
    * {@link io.custos.failure.ConflictException} is thrown.
    */
-  void append(List<EventRow> rows);
+  default void append(List<EventRow> rows) {
+    append(rows, List.of());
+  }
+
+  /**
+   * Appends events as {@link #append(List)} does, with {@code joined} writes of the same store in
+   * the same transaction, run before the events: if any of them fails, nothing is written and its
+   * failure is thrown (a {@link io.custos.failure.ConflictException} for a duplicate, say).
+   *
+   * @throws IllegalArgumentException for a write made by another store
+   */
+  void append(List<EventRow> rows, List<JoinedWrite> joined);
 
   /** Highest stored seq, 0 for an empty log. */
   long lastSeq();

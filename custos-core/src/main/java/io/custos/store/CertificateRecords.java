@@ -120,6 +120,12 @@ public interface CertificateRecords {
   void add(CertificateRow row);
 
   /**
+   * {@link #add} of {@code row}, to commit with the audit event that records it (see
+   * {@link JoinedWrite}); nothing is written until the audit log records it.
+   */
+  JoinedWrite joinedAdd(CertificateRow row);
+
+  /**
    * Records many certificates (imports, bulk loads), each under the rules of {@link #add}. The
    * default adds them one by one; the SQL adapter adds all of them in one transaction, or none
    * if any serial exists or any key was certified before (earlier or within the batch).

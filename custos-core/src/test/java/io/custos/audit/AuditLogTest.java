@@ -68,6 +68,46 @@ class AuditLogTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.7.1, 11.1.10 — a write joined to its event commits with it or not at all; a refused one fails alone, batch or not")
+  void joinedWritesCommitWithTheirEvents() throws Exception {
+    open(1000, Duration.ofHours(1));
+    io.custos.store.MemoryCertificateRecords inventory = new io.custos.store.MemoryCertificateRecords();
+    int keys = 100;
+    // Two requests race for every key: the inventory takes the first and refuses the second.
+    List<Callable<Boolean>> tasks = new ArrayList<>();
+    for (int i = 0; i < 2 * keys; i++) {
+      int n = i;
+      tasks.add(() -> {
+        try {
+          log.record(draft("cert.issued"), inventory.joinedAdd(row(Integer.toHexString(0x1000 + n), n % keys)));
+          return true;
+        } catch (io.custos.failure.ConflictException e) {
+          assertThat(e).hasMessageContaining("already certified");
+          return false;
+        }
+      });
+    }
+    long ok = 0;
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (Future<Boolean> f : pool.invokeAll(tasks)) {
+        ok += f.get() ? 1 : 0;
+      }
+    }
+    assertThat(ok).isEqualTo(keys);
+    assertThat(inventory.count()).isEqualTo(keys);
+    assertThat(log.size()).isEqualTo(keys);
+    assertThat(store.events).extracting(AuditRecords.EventRow::seq)
+        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, keys).boxed().toList());
+  }
+
+  private static io.custos.store.CertificateRecords.CertificateRow row(String serial, int key) {
+    Instant t = Instant.parse("2026-11-23T10:00:00Z");
+    return new io.custos.store.CertificateRecords.CertificateRow(serial, "issuing", "svc", "Service", "svc@example.com",
+        "tls-server", "CN=svc", List.of(), java.nio.ByteBuffer.allocate(32).putInt(key).array(), t,
+        t.plus(Duration.ofDays(90)), t, "good", Optional.empty(), Optional.empty(), new byte[] {0x30, 0x00});
+  }
+
+  @Test
   @DisplayName("SS-002 11.7.1 — concurrent callers share commits and every event gets a distinct, gapless seq")
   void groupCommit() throws Exception {
     open(500, Duration.ofHours(1));

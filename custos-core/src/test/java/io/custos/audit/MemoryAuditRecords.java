@@ -19,7 +19,7 @@ public final class MemoryAuditRecords implements AuditRecords {
   volatile int appendCalls;
 
   @Override
-  public synchronized void append(List<EventRow> rows) {
+  public synchronized void append(List<EventRow> rows, List<io.custos.store.JoinedWrite> joined) {
     appendCalls++;
     if (unwritable) {
       throw new StorageException("disk I/O error");
@@ -27,6 +27,7 @@ public final class MemoryAuditRecords implements AuditRecords {
     if (!rows.isEmpty() && rows.getFirst().seq() != events.size() + 1) {
       throw new ConflictException("gap");
     }
+    io.custos.store.MemoryJoinedWrite.runAll(joined);
     events.addAll(rows);
   }
 

@@ -16,10 +16,21 @@ public final class MemoryCertificateRecords implements CertificateRecords {
   private final Map<String, Instant> changed = new ConcurrentHashMap<>();
 
   @Override
+  public JoinedWrite joinedAdd(CertificateRow row) {
+    return new MemoryJoinedWrite("certificate " + row.serial(), () -> add(row), () -> {
+      synchronized (this) {
+        rows.remove(row.serial());
+        keys.remove(HexFormat.of().formatHex(row.spkiHash()));
+      }
+    });
+  }
+
+  @Override
   public synchronized void add(CertificateRow row) {
     String k = HexFormat.of().formatHex(row.spkiHash());
     if (keys.containsKey(k)) {
-      throw new ConflictException("this public key was already certified (serial " + keys.get(k) + ")");
+      throw new ConflictException("SS-002 11.1.10: this public key was already certified (serial " + keys.get(k)
+          + "); generate a new key pair for a new certificate");
     }
     if (rows.containsKey(row.serial())) {
       throw new ConflictException("serial " + row.serial() + " already exists");

@@ -267,7 +267,7 @@ public abstract class StorageContract {
     certs.add(certificate("aa", "alice", "ca-a", hash(7), t));
     assertThat(certs.certifiedKey(hash(7))).contains("aa");
     assertThatThrownBy(() -> certs.add(certificate("bb", "alice", "ca-b", hash(7), t)))
-        .isInstanceOf(ConflictException.class).hasMessage("this public key was already certified (serial aa)");
+        .isInstanceOf(ConflictException.class).hasMessage("SS-002 11.1.10: this public key was already certified (serial aa); generate a new key pair for a new certificate");
     assertThatThrownBy(() -> certs.add(certificate("aa", "alice", "ca-b", hash(8), t)))
         .isInstanceOf(ConflictException.class);
     assertThat(certs.certifiedKey(hash(8))).isEmpty();

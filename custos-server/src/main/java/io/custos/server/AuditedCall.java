@@ -9,6 +9,7 @@ import io.custos.audit.AuditLog;
 import io.custos.failure.CustosException;
 import io.custos.failure.PermissionDeniedException;
 import io.custos.failure.UnauthenticatedException;
+import io.custos.store.JoinedWrite;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -51,6 +52,19 @@ final class AuditedCall {
   private static final String AUTH_FAILURE_RECORDED = "custos.auth-failure-recorded";
 
   /**
+   * Refuses a caller who brought no credentials, for routes whose grant is decided later with
+   * what the request asks for: the denial is recorded and answered 401, as a grant check would.
+   */
+  void requireAuthenticated(Context ctx, Caller caller, String capability, String action, String resource) {
+    if (caller.principalId().equals("anonymous")) {
+      log.record(AuditDraft.denied(caller.requestId(), new AuditEvent.Principal("anonymous", caller.authMethod()), action,
+          resource, Optional.empty(), caller.clientAddress(), Map.of("capability", capability,
+              "reason", "no credentials")));
+      throw new UnauthenticatedException();
+    }
+  }
+
+  /**
    * Runs {@code perform} if {@code capability} is granted (or {@code null}: the route needs
    * no grant, as unsealing needs only shares), records the outcome, then runs the responder
    * that {@code perform} returned.
@@ -68,6 +82,22 @@ final class AuditedCall {
    */
   void run(Context ctx, Optional<String> capability, String grantResource, String action, String resource,
       Map<String, String> params, Supplier<Runnable> perform) {
+    runJoined(ctx, capability, grantResource, action, resource, params, () -> new Performed<>(null, perform.get()));
+  }
+
+  /**
+   * What an operation left: the answer, and the write its success event commits with (an issued
+   * certificate's inventory row), or {@code null} if it stored what it did itself.
+   */
+  record Performed<T>(JoinedWrite joined, T result) {}
+
+  /**
+   * As {@link #run(Context, Optional, String, String, String, Map, Supplier)}, for an operation
+   * whose write commits together with its success event (one commit; see {@link JoinedWrite}).
+   * The responder runs only once both are durable.
+   */
+  void runJoined(Context ctx, Optional<String> capability, String grantResource, String action, String resource,
+      Map<String, String> params, Supplier<Performed<Runnable>> perform) {
     Caller caller;
     try {
       caller = caller(ctx);
@@ -100,24 +130,52 @@ final class AuditedCall {
           }
           admitted.approval().ifPresent(id -> params.put("approval", id));
         }
-        Runnable respond;
-        try {
-          respond = perform.get();
-        } catch (CustosException e) {
-          Map<String, String> failed = new LinkedHashMap<>(params);
-          failed.put("error", e.code());
-          // A refusal by the service itself (not the owner, no grant) is a denial, not a failure.
-          AuditEvent.Outcome outcome = e instanceof PermissionDeniedException
-              ? AuditEvent.Outcome.DENIED : AuditEvent.Outcome.ERROR;
-          log.record(new AuditDraft(caller.requestId(), who, action, resource, outcome,
-              e.control(), caller.clientAddress(), failed));
-          throw e;
-        }
-        Map<String, String> granted = new LinkedHashMap<>(params);
-        granted.put("grant", allow.grant());
-        log.record(AuditDraft.ok(caller.requestId(), who, action, resource, caller.clientAddress(), granted));
-        respond.run();
+        performAudited(caller, action, resource, params, allow.grant(), perform).run();
       }
     }
+  }
+
+  /**
+   * Performs an operation the caller may attempt and records its outcome: on success an
+   * {@code OK} event (committed with the operation's joined write, if any) and the result; on
+   * failure a {@code DENIED} or {@code ERROR} event, then the failure is thrown. Also used alone,
+   * for each item of a batch request once the caller is authenticated.
+   *
+   * @param grant what allowed the attempt, for the event
+   */
+  <T> T performAudited(Caller caller, String action, String resource, Map<String, String> params, String grant,
+      Supplier<Performed<T>> perform) {
+    AuditEvent.Principal who = new AuditEvent.Principal(caller.principalId(), caller.authMethod());
+    Performed<T> done;
+    try {
+      done = perform.get();
+    } catch (CustosException e) {
+      recordFailure(caller, who, action, resource, params, e);
+      throw e;
+    }
+    Map<String, String> granted = new LinkedHashMap<>(params);
+    granted.put("grant", grant);
+    try {
+      log.record(AuditDraft.ok(caller.requestId(), who, action, resource, caller.clientAddress(), granted), done.joined());
+    } catch (CustosException e) {
+      if (done.joined() != null && !(e instanceof io.custos.failure.StorageException)
+          && !(e instanceof io.custos.failure.UnavailableException)) {
+        // The joined write was refused (a duplicate that raced in): neither it nor the event is stored.
+        recordFailure(caller, who, action, resource, params, e);
+      }
+      throw e;
+    }
+    return done.result();
+  }
+
+  private void recordFailure(Caller caller, AuditEvent.Principal who, String action, String resource,
+      Map<String, String> params, CustosException e) {
+    Map<String, String> failed = new LinkedHashMap<>(params);
+    failed.put("error", e.code());
+    // A refusal by the service itself (not the owner, no grant) is a denial, not a failure.
+    AuditEvent.Outcome outcome = e instanceof PermissionDeniedException
+        ? AuditEvent.Outcome.DENIED : AuditEvent.Outcome.ERROR;
+    log.record(new AuditDraft(caller.requestId(), who, action, resource, outcome,
+        e.control(), caller.clientAddress(), failed));
   }
 }

@@ -128,6 +128,17 @@ public final class CaRoutes implements RouteModule {
         "private_key", str("generate_key only: PEM ENCRYPTED PRIVATE KEY, or a custos-share-enc-v1 envelope; "
             + "answered once with Cache-Control: no-store, never stored"),
         "private_key_format", str("pkcs8-pbes2 or envelope"))));
+    r.schema("IssueBatchRequest", Map.of("type", "object", "required", List.of("requests"),
+        "properties", Map.of("requests", Map.of("type", "array", "minItems", 1, "maxItems", MAX_BATCH,
+            "items", Map.of("type", "object", "required", List.of("csr", "profile", "owner"),
+                "properties", Map.of("csr", str("PKCS#10 request (PEM)"), "profile", str("tls-server, tls-client, …"),
+                    "owner", str("principal owning the certificate"),
+                    "validity", str("e.g. 90d; default the profile's maximum")))))));
+    r.schema("IssueBatchResponse", Map.of("type", "object", "properties", Map.of(
+        "chain", str("PEM bundle: issuing CA up to and including the root"),
+        "issued", Map.of("type", "integer"), "refused", Map.of("type", "integer"),
+        "results", Map.of("type", "array", "description", "one per request, in order: serial, certificate and "
+            + "not_after, or error (status, code, detail, control)", "items", Map.of("type", "object")))));
     r.add(route("POST", "/v1/ca", "createCa",
         "Create an online CA (subordinate or policy): its key is generated in the barrier; answers its CSR for the parent",
         Map.of(200, "The pending CA and its CSR", 400, "Bad request", 403, "Not allowed", 409, "Exists")), this::create);
@@ -165,6 +176,11 @@ public final class CaRoutes implements RouteModule {
         "Issue a certificate for a PKCS#10 request under a profile; every violated rule is listed in a refusal",
         Map.of(200, "Certificate and chain", 400, "Malformed request", 403, "Refused: not allowed, or controls violated",
             404, "No such CA or profile")), this::issue);
+    r.add(route("POST", "/v1/ca/{name}/issue-batch", "issueCertificates",
+        "Issue up to " + MAX_BATCH + " certificates in one request; each is checked, recorded and audited as if sent "
+            + "alone, and answers for itself",
+        Map.of(200, "One result per request, in order, and the chain", 400, "Malformed batch", 401, "No credentials",
+            404, "No such CA")), this::issueBatch);
     r.add(route("GET", "/v1/certs", "listCertificates",
         "The certificate inventory, filtered by CA, owner, expiry horizon and status, in pages (no private keys)",
         Map.of(200, "A page of certificates", 400, "Bad filter", 403, "Not allowed")), this::inventory);
@@ -174,9 +190,10 @@ public final class CaRoutes implements RouteModule {
 
   private static ApiRoute route(String method, String path, String id, String summary, Map<Integer, String> responses) {
     Map<String, String> request = Map.of("createCa", "CaCreateRequest", "activateCa", "CaActivateRequest",
-        "issueCertificate", "IssueRequest", "putProfile", "ProfileDocument");
+        "issueCertificate", "IssueRequest", "issueCertificates", "IssueBatchRequest", "putProfile", "ProfileDocument");
     Map<String, String> response = Map.of("createCa", "Ca", "activateCa", "Ca", "getCa", "Ca",
-        "issueCertificate", "IssueResponse", "getProfile", "Profile", "putProfile", "Profile");
+        "issueCertificate", "IssueResponse", "issueCertificates", "IssueBatchResponse", "getProfile", "Profile",
+        "putProfile", "Profile");
     return new ApiRoute(method, path, id, summary, "ca", responses,
         response.containsKey(id) ? Map.of(200, response.get(id)) : Map.of(), Optional.ofNullable(request.get(id)));
   }
@@ -302,9 +319,11 @@ public final class CaRoutes implements RouteModule {
     String resource = "ca/" + name + "/profiles/" + profile;
     // No credentials: the ordinary grant check denies, audits and answers 401 before the CSR is read.
     Optional<String> upfront = caller.principalId().equals("anonymous") ? Optional.of("ca:issue") : Optional.empty();
-    call.run(ctx, upfront, resource, "cert.issued", resource, params, () -> {
-      CertificateAuthority.Issued done = ca.issue(caller, name, profile, csr.getBytes(StandardCharsets.US_ASCII), owner,
-          validity);
+    // The inventory row commits with the cert.issued event: one durable commit per certificate.
+    call.runJoined(ctx, upfront, resource, "cert.issued", resource, params, () -> {
+      CertificateAuthority.Unrecorded signed = ca.issueUnrecorded(caller, name, profile,
+          csr.getBytes(StandardCharsets.US_ASCII), owner, validity);
+      CertificateAuthority.Issued done = signed.issued();
       params.put("serial", done.serial());
       params.put("sans", String.valueOf(done.sans().size()));
       params.put("not_after", done.notAfter().toString());
@@ -315,8 +334,100 @@ public final class CaRoutes implements RouteModule {
       out.put("certificate", Pem.write("CERTIFICATE", done.certificate()));
       out.put("chain", chain.toString());
       out.put("not_after", done.notAfter().toString());
-      return () -> Json.respond(ctx, 200, out);
+      return new AuditedCall.Performed<Runnable>(signed.inventoryRow(), () -> {
+        ca.recorded(signed);
+        Json.respond(ctx, 200, out);
+      });
     });
+  }
+
+  /** Most requests in one batch: its answer stays a few hundred kilobytes. */
+  static final int MAX_BATCH = 256;
+
+  /**
+   * Many PKCS#10 requests in one HTTP request. Each item goes exactly the way of
+   * {@code POST /v1/ca/{name}/issue} — every check, the requester's grant with name constraints,
+   * its own {@code cert.issued} event (DENIED or ERROR when refused) committed with its inventory
+   * row — and answers for itself; the batch only spares the round trips and, as its items are
+   * recorded at the same moment, shares their commits. Items run concurrently on virtual threads.
+   */
+  private void issueBatch(Context ctx) {
+    String name = ctx.pathParam("name");
+    JsonNode body = Json.body(ctx);
+    JsonNode items = body.get("requests");
+    if (items == null || !items.isArray() || items.isEmpty()) {
+      throw new InvalidInputException("'requests' is required: an array of {csr, profile, owner, validity}");
+    }
+    if (items.size() > MAX_BATCH) {
+      throw new InvalidInputException("a batch holds at most " + MAX_BATCH + " requests, got " + items.size());
+    }
+    Caller caller = call.caller(ctx);
+    // No credentials: the ordinary grant check denies, audits and answers 401 before any request is read.
+    call.requireAuthenticated(ctx, caller, "ca:issue", "cert.issued", "ca/" + name);
+    List<byte[]> chain = ca.chain(name); // 404 for no such CA, before any item is tried
+    List<Map<String, Object>> results = new ArrayList<>(java.util.Collections.nCopies(items.size(), null));
+    try (var workers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < items.size(); i++) {
+        int n = i;
+        JsonNode item = items.get(i);
+        workers.execute(() -> results.set(n, issueItem(caller, name, item, n)));
+      }
+    }
+    long issued = results.stream().filter(r -> r.containsKey("serial")).count();
+    StringBuilder pem = new StringBuilder();
+    chain.forEach(c -> pem.append(Pem.write("CERTIFICATE", c)));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("chain", pem.toString());
+    out.put("issued", issued);
+    out.put("refused", results.size() - issued);
+    out.put("results", results);
+    Json.respond(ctx, 200, out);
+  }
+
+  /** One item of a batch: its certificate, or its refusal as a problem (status, code, detail, control). */
+  private Map<String, Object> issueItem(Caller caller, String name, JsonNode item, int index) {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("batch_item", String.valueOf(index));
+    String resource = "ca/" + name + "/profiles/" + (item.path("profile").isTextual() ? item.path("profile").asText() : "");
+    try {
+      return call.performAudited(caller, "cert.issued", resource, params, "no grant needed", () -> {
+        if (!item.isObject()) {
+          throw new InvalidInputException("each request is an object {csr, profile, owner, validity}");
+        }
+        String csr = text(item, "csr");
+        String profile = text(item, "profile");
+        String owner = text(item, "owner");
+        params.put("profile", profile);
+        params.put("owner", owner);
+        params.put("grant_checked_by", "ca:issue on " + resource + " with name constraints");
+        Optional<Duration> validity = Optional.ofNullable(item.get("validity")).filter(v -> !v.isNull())
+            .map(v -> Cryptoperiod.parseDuration(v.asText(), "validity"));
+        CertificateAuthority.Unrecorded signed = ca.issueUnrecorded(caller, name, profile,
+            csr.getBytes(StandardCharsets.US_ASCII), owner, validity);
+        CertificateAuthority.Issued done = signed.issued();
+        params.put("serial", done.serial());
+        params.put("sans", String.valueOf(done.sans().size()));
+        params.put("not_after", done.notAfter().toString());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("serial", done.serial());
+        out.put("certificate", Pem.write("CERTIFICATE", done.certificate()));
+        out.put("not_after", done.notAfter().toString());
+        return new AuditedCall.Performed<java.util.function.Supplier<Map<String, Object>>>(signed.inventoryRow(), () -> {
+          ca.recorded(signed);
+          return out;
+        });
+      }).get();
+    } catch (io.custos.failure.CustosException e) {
+      Map<String, Object> problem = new LinkedHashMap<>();
+      problem.put("status", Problems.statusOf(e));
+      problem.put("code", e.code());
+      problem.put("detail", e.getMessage());
+      e.control().ifPresent(c -> problem.put("control", c));
+      return Map.of("error", problem);
+    } catch (RuntimeException e) {
+      System.getLogger(CaRoutes.class.getName()).log(System.Logger.Level.ERROR, "batch item " + index + " failed", e);
+      return Map.of("error", Map.of("status", 500, "code", "internal", "detail", "internal error; see the server log"));
+    }
   }
 
   /**

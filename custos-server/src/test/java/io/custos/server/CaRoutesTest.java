@@ -247,6 +247,48 @@ class CaRoutesTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.1.10, 11.7.1 — a batch: every request checked and audited as if alone, answering for itself; a key twice in one batch is certified once")
+  void batchIssuance() throws Exception {
+    String a = csr("ed25519", "a.example.com", "DNS:a.example.com");
+    String b = csr("ed25519", "b.example.com", "DNS:b.example.com");
+    String wildcard = csr("ed25519", "c.example.com", "DNS:*.c.example.com");
+    List<Map<String, Object>> items = List.of(issue(a, "tls-server", "30d"), issue(a, "tls-server", "30d"),
+        issue("garbage", "tls-server", null), issue(wildcard, "tls-server", null), issue(b, "tls-server", "30d"));
+    JsonNode r = ok(post("/v1/ca/issuing/issue-batch", Map.of("requests", items)), 200);
+    assertThat(r.get("issued").asInt()).isEqualTo(2);
+    assertThat(r.get("refused").asInt()).isEqualTo(3);
+    assertThat(r.get("chain").asText().split("BEGIN CERTIFICATE").length - 1).isEqualTo(2);
+    JsonNode results = r.get("results");
+    assertThat(results).hasSize(5);
+    // The same key twice: one certificate; the other refused under 11.1.10, whichever came second.
+    JsonNode first = results.get(0).has("serial") ? results.get(1) : results.get(0);
+    assertThat(results.get(0).has("serial") ^ results.get(1).has("serial")).isTrue();
+    assertThat(first.get("error").get("detail").asText()).contains("11.1.10").contains("already certified");
+    assertThat(results.get(2).get("error").get("status").asInt()).isEqualTo(400);
+    assertThat(results.get(3).get("error").get("status").asInt()).isEqualTo(403);
+    assertThat(results.get(3).get("error").get("control").asText()).isEqualTo("SS-002 11.1.9");
+    String serial = results.get(4).get("serial").asText();
+    assertThat(storage.certificates().count()).isEqualTo(2);
+    var cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+        .generateCertificate(
+        new java.io.ByteArrayInputStream(results.get(4).get("certificate").asText().getBytes(StandardCharsets.US_ASCII)));
+    assertThat(cert.getSerialNumber().toString(16)).isEqualTo(serial);
+    assertThat(storage.certificates().get(serial).orElseThrow().der()).isEqualTo(cert.getEncoded());
+    // One cert.issued event per request, each naming its place in the batch.
+    String audit = auditText();
+    for (int i = 0; i < 5; i++) {
+      assertThat(audit).contains("\"batch_item\":\"" + i + "\"");
+    }
+    assertThat(audit.lines().filter(l -> l.contains("cert.issued")).count()).isEqualTo(5);
+
+    ok(post("/v1/ca/issuing/issue-batch", Map.of("requests", List.of())), 400);
+    ok(post("/v1/ca/issuing/issue-batch", Map.of("requests", java.util.Collections.nCopies(257, issue(b, "tls-server",
+        null)))), 400);
+    ok(post("/v1/ca/nope/issue-batch", Map.of("requests", List.of(issue(b, "tls-server", null)))), 404);
+    assertThat(storage.certificates().count()).isEqualTo(2);
+  }
+
+  @Test
   @DisplayName("unknown profile 404, malformed CSR 400, unknown CA 404")
   void badRequests() throws Exception {
     String req = csr("ed25519", "a.example.com", "DNS:a.example.com");
@@ -353,6 +395,20 @@ class CaRoutesTest {
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(issue("x", "tls-server", null)))));
       assertThat(anonymous.statusCode()).isEqualTo(401);
+      // In a batch, each request is decided against the grant's names on its own.
+      HttpResponse<String> batch = prod.send(HttpRequest.newBuilder(prod.uri("/v1/ca/issuing/issue-batch"))
+          .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+          .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("requests", List.of(
+              issue(csr("ed25519", "evil.example.com", "DNS:evil.example.com"), "tls-server", "30d"),
+              issue(csr("ed25519", "shop.example.com", "DNS:shop.example.com"), "tls-server", "30d")))))));
+      JsonNode results = ok(batch, 200).get("results");
+      assertThat(results.get(0).get("error").get("status").asInt()).isEqualTo(403);
+      assertThat(results.get(1).has("serial")).isTrue();
+      HttpResponse<String> anonymousBatch = prod.send(HttpRequest.newBuilder(prod.uri("/v1/ca/issuing/issue-batch"))
+          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+              JSON.writeValueAsString(Map.of("requests", List.of(issue("x", "tls-server", null)))))));
+      assertThat(anonymousBatch.statusCode()).isEqualTo(401);
+      assertThat(auditText()).contains("no credentials");
     }
   }
 }

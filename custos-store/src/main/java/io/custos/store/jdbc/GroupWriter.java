@@ -44,6 +44,25 @@ final class GroupWriter implements AutoCloseable {
     T write(Session s) throws SQLException;
   }
 
+  /**
+   * A unit that runs inside another unit of the same writer — an inventory row inside the audit
+   * batch that records it — rather than in a savepoint of its own.
+   */
+  record Joined(String what, GroupWriter writer, Unit<?> unit) implements io.custos.store.JoinedWrite {
+    /** Runs the write in {@code owner}'s session; refuses a write made for another store. */
+    void runIn(GroupWriter owner, Session s) throws SQLException {
+      if (writer != owner) {
+        throw new IllegalArgumentException(what + " belongs to another store and cannot join this transaction");
+      }
+      unit.write(s);
+    }
+  }
+
+  /** {@code unit}, to run inside another unit of this writer (see {@link Joined}). */
+  Joined joined(String what, Unit<?> unit) {
+    return new Joined(what, this, unit);
+  }
+
   /** A unit waiting for its transaction, and how that ended for it. */
   static final class Pending<T> {
     final String what;

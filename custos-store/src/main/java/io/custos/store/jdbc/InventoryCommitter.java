@@ -36,6 +36,11 @@ final class InventoryCommitter {
     writer.submit("certificate " + row.serial(), unit(row));
   }
 
+  /** The row, to commit inside the audit batch that records it (see {@link io.custos.store.JoinedWrite}). */
+  GroupWriter.Joined joined(CertificateRow row) {
+    return writer.joined("certificate " + row.serial(), unit(row));
+  }
+
   /** The row as a unit of the writer, for tests that form a batch themselves. */
   GroupWriter.Pending<Void> pending(CertificateRow row) {
     return new GroupWriter.Pending<>("certificate " + row.serial(), unit(row));
@@ -55,7 +60,8 @@ final class InventoryCommitter {
     return s -> {
       String earlier = certifiedKey(s.prepare(CERTIFIED_KEY), row.spkiHash());
       if (earlier != null) {
-        throw new ConflictException("this public key was already certified (serial " + earlier + ")");
+        throw new ConflictException("SS-002 11.1.10: this public key was already certified (serial " + earlier
+            + "); generate a new key pair for a new certificate");
       }
       if (exists(s.prepare(EXISTS), row.serial())) {
         throw new ConflictException("serial " + row.serial() + " already exists");

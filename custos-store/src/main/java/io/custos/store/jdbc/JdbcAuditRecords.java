@@ -33,11 +33,24 @@ final class JdbcAuditRecords implements AuditRecords {
     this.writes = writes;
   }
 
-  /** In the node's shared transaction (group commit with inventory rows); durable when this returns. */
+  /**
+   * In the node's shared transaction (group commit with inventory rows), the joined writes first;
+   * durable when this returns.
+   */
   @Override
-  public void append(List<EventRow> rows) {
+  public void append(List<EventRow> rows, List<io.custos.store.JoinedWrite> joined) {
     if (rows.isEmpty()) {
+      if (!joined.isEmpty()) {
+        throw new IllegalArgumentException("a joined write needs the audit event that records it");
+      }
       return;
+    }
+    List<GroupWriter.Joined> writes = new ArrayList<>(joined.size());
+    for (io.custos.store.JoinedWrite w : joined) {
+      if (!(w instanceof GroupWriter.Joined j)) {
+        throw new IllegalArgumentException(w.what() + " belongs to another store and cannot join the audit log's transaction");
+      }
+      writes.add(j);
     }
     for (int i = 1; i < rows.size(); i++) {
       if (rows.get(i).seq() != rows.get(i - 1).seq() + 1) {
@@ -46,6 +59,9 @@ final class JdbcAuditRecords implements AuditRecords {
       }
     }
     writer.submit("audit events " + rows.getFirst().seq() + ".." + rows.getLast().seq(), s -> {
+      for (GroupWriter.Joined j : writes) {
+        j.runIn(writer, s);
+      }
       long last = lastSeq(s.prepare(LAST_SEQ));
       if (rows.getFirst().seq() != last + 1) {
         throw new ConflictException("audit log is at seq " + last + "; cannot append seq " + rows.getFirst().seq());

@@ -44,6 +44,12 @@ final class JdbcCertificateRecords implements CertificateRecords {
     committer.add(row);
   }
 
+  @Override
+  public io.custos.store.JoinedWrite joinedAdd(CertificateRow row) {
+    checkSerial(row.serial());
+    return committer.joined(row);
+  }
+
   /** The group committer behind {@link #add}, for tests. */
   InventoryCommitter committer() {
     return committer;
@@ -71,7 +77,8 @@ final class JdbcCertificateRecords implements CertificateRecords {
         for (CertificateRow row : rows) {
           Optional<String> earlier = certifiedKey(c, row.spkiHash());
           if (earlier.isPresent()) {
-            throw new ConflictException("this public key was already certified (serial " + earlier.get() + ")");
+            throw new ConflictException("SS-002 11.1.10: this public key was already certified (serial " + earlier.get()
+                + "); generate a new key pair for a new certificate");
           }
           if (get(c, row.serial()).isPresent()) {
             throw new ConflictException("serial " + row.serial() + " already exists");

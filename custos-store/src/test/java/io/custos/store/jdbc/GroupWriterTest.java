@@ -98,6 +98,54 @@ class GroupWriterTest {
     assertThat(storage.certificates().count()).isEqualTo(1);
   }
 
+  @Test
+  @DisplayName("SS-002 11.5.2, 11.7.1 — an inventory row joined to its audit event commits in the same transaction, durable after a reopen")
+  void joinedRowCommitsWithItsEvent() {
+    InventoryCommitter committer = ((JdbcCertificateRecords) storage.certificates()).committer();
+    storage.audit().append(List.of(event(1)));
+    long before = committer.transactions();
+    storage.audit().append(List.of(event(2), event(3)), List.of(storage.certificates().joinedAdd(row(1)),
+        storage.certificates().joinedAdd(row(2))));
+    assertThat(committer.transactions()).isEqualTo(before + 1);
+    storage.close();
+    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "test", InstantSource.system());
+    assertThat(storage.certificates().get(row(1).serial())).isPresent();
+    assertThat(storage.certificates().get(row(2).serial())).isPresent();
+    assertThat(storage.audit().lastSeq()).isEqualTo(3);
+  }
+
+  @Test
+  @DisplayName("SS-002 11.1.10, 11.7.1 — a joined row the inventory refuses (a key certified before) stores neither the row nor the events")
+  void refusedJoinedRowStoresNothing() {
+    storage.certificates().add(row(1));
+    CertificateRecords.CertificateRow sameKey = new CertificateRecords.CertificateRow("ab12", "issuing", "svc", "Service",
+        "svc@example.com", "tls-server", "CN=again", List.of(), row(1).spkiHash(), NOW, NOW.plus(Duration.ofDays(90)),
+        NOW, "good", Optional.empty(), Optional.empty(), new byte[] {0x30, 0x00});
+    assertThatThrownBy(() -> storage.audit().append(List.of(event(1)),
+        List.of(storage.certificates().joinedAdd(row(2)), storage.certificates().joinedAdd(sameKey))))
+        .isInstanceOf(io.custos.failure.ConflictException.class).hasMessageContaining("already certified");
+    assertThat(storage.audit().lastSeq()).isZero();
+    assertThat(storage.certificates().get(row(2).serial())).isEmpty();
+    assertThat(storage.certificates().get("ab12")).isEmpty();
+    // The writer goes on: the next batch commits.
+    storage.audit().append(List.of(event(1)), List.of(storage.certificates().joinedAdd(row(2))));
+    assertThat(storage.certificates().count()).isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("SS-002 11.7.1 — a write of another store cannot join the audit log's transaction")
+  void writeOfAnotherStoreCannotJoin(@TempDir Path other) {
+    JdbcStorage second = JdbcStorage.open(StorageUrl.inDataDir(other), "test", InstantSource.system());
+    try {
+      assertThatThrownBy(() -> storage.audit().append(List.of(event(1)), List.of(second.certificates().joinedAdd(row(1)))))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another store");
+      assertThat(storage.audit().lastSeq()).isZero();
+      assertThat(second.certificates().count()).isZero();
+    } finally {
+      second.close();
+    }
+  }
+
   private static AuditRecords.EventRow event(long seq) {
     return new AuditRecords.EventRow(seq, NOW, ("{\"seq\":" + seq + "}").getBytes(), hash((int) seq));
   }

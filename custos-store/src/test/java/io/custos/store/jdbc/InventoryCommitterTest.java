@@ -101,11 +101,13 @@ class InventoryCommitterTest {
 
     assertThat(batch.get(0).done).isCompleted();
     assertThat(failure(batch.get(1))).isInstanceOf(ConflictException.class)
-        .hasMessage("this public key was already certified (serial " + serial(2) + ")");
+        .hasMessage("SS-002 11.1.10: this public key was already certified (serial " + serial(2)
+            + "); generate a new key pair for a new certificate");
     assertThat(failure(batch.get(2))).isInstanceOf(ConflictException.class)
         .hasMessage("serial " + serial(2) + " already exists");
     assertThat(failure(batch.get(3))).isInstanceOf(ConflictException.class)
-        .hasMessage("this public key was already certified (serial " + serial(1) + ")");
+        .hasMessage("SS-002 11.1.10: this public key was already certified (serial " + serial(1)
+            + "); generate a new key pair for a new certificate");
     assertThat(batch.get(4).done).isCompleted();
     // Order kept: the first claimant of key 2 and serial 2 won; the refused rows left nothing behind.
     assertThat(certs().count()).isEqualTo(3);
