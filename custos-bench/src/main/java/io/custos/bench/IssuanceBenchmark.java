@@ -153,6 +153,12 @@ public class IssuanceBenchmark {
       }
     }
 
+    /** Never carried out here: the in-process benchmark adds rows through {@link #add} and records no events. */
+    @Override
+    public io.custos.store.JoinedWrite joinedAdd(CertificateRow row) {
+      return () -> "certificate " + row.serial();
+    }
+
     @Override
     public Optional<String> certifiedKey(byte[] spkiHash) {
       return Optional.ofNullable(keys.get(java.util.HexFormat.of().formatHex(spkiHash)));

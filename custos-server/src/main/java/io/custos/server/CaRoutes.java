@@ -364,6 +364,10 @@ public final class CaRoutes implements RouteModule {
     Caller caller = call.caller(ctx);
     // No credentials: the ordinary grant check denies, audits and answers 401 before any request is read.
     call.requireAuthenticated(ctx, caller, "ca:issue", "cert.issued", "ca/" + name);
+    Throttle throttle = Throttle.of(ctx);
+    if (throttle != null) {
+      throttle.chargeBatch(ctx, caller.principalId(), items.size() - 1); // n requests cost n (SS-002 11.6.1)
+    }
     List<byte[]> chain = ca.chain(name); // 404 for no such CA, before any item is tried
     List<Map<String, Object>> results = new ArrayList<>(java.util.Collections.nCopies(items.size(), null));
     try (var workers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {

@@ -123,6 +123,26 @@ final class Throttle {
     }
   }
 
+  /**
+   * Charges {@code more} requests beyond the one already charged to the principal's bucket: a
+   * batch of n requests costs n, so batching never lifts the per-principal limit. Before any of
+   * the batch's work.
+   */
+  void chargeBatch(Context ctx, String principalId, int more) {
+    if (more < 1 || Boolean.TRUE.equals(ctx.attribute(RESERVED_ATTR))) {
+      return;
+    }
+    long now = clock.getAsLong();
+    long wait = principals.take(principalId, now, more);
+    if (wait == Long.MAX_VALUE) {
+      throw new io.custos.failure.InvalidInputException("a batch of " + (more + 1) + " requests is more than this "
+          + "principal's rate limit lets through at once (burst " + limits.perPrincipal().burst() + "); send smaller batches");
+    }
+    if (wait > 0) {
+      throw refuse("principal", "too many requests from this principal", wait, now);
+    }
+  }
+
   private String address(Context ctx) {
     String a = ctx.attribute(ADDRESS_ATTR);
     return a != null ? a : addressKey(ctx.ip());
@@ -190,6 +210,11 @@ final class Throttle {
 
     /** 0 if the request may go ahead, else the nanoseconds until it could. */
     long take(String key, long now) {
+      return take(key, now, 1);
+    }
+
+    /** As {@link #take(String, long)} for {@code n} requests at once; see {@link TokenBucket#take(long, int)}. */
+    long take(String key, long now, int n) {
       if (rate.off()) {
         return 0;
       }
@@ -199,11 +224,11 @@ final class Throttle {
           sweep(now);
         }
         if (map.size() >= cap) {
-          return overflow.take(now);
+          return overflow.take(now, n);
         }
         b = map.computeIfAbsent(key, k -> new TokenBucket(rate.rate(), rate.burst(), now));
       }
-      return b.take(now);
+      return b.take(now, n);
     }
 
     /** Forgets buckets that have refilled to the brim: a fresh one would be the same. At most once a second. */

@@ -23,12 +23,24 @@ final class TokenBucket {
 
   /** Takes a token: 0 if one was there, otherwise the nanoseconds until one will be. */
   synchronized long take(long now) {
+    return take(now, 1);
+  }
+
+  /**
+   * Takes {@code n} tokens at once (a batch of {@code n} requests), or none: 0 if they were there,
+   * otherwise the nanoseconds until they will be; {@link Long#MAX_VALUE} if {@code n} is more than
+   * the bucket ever holds.
+   */
+  synchronized long take(long now, int n) {
     refill(now);
-    if (tokens >= 1) {
-      tokens -= 1;
+    if (n > burst) {
+      return Long.MAX_VALUE;
+    }
+    if (tokens >= n) {
+      tokens -= n;
       return 0;
     }
-    return Math.max(1, (long) Math.ceil((1 - tokens) / ratePerNano));
+    return Math.max(1, (long) Math.ceil((n - tokens) / ratePerNano));
   }
 
   /** Whether the bucket has refilled to the brim by {@code now}: it is then as good as a new one. */

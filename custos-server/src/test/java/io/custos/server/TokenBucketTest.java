@@ -27,6 +27,18 @@ class TokenBucketTest {
   }
 
   @Test
+  @DisplayName("SS-002 11.6.1 — a batch of n requests takes n tokens or none, and one larger than the burst never passes")
+  void batchTakesAllOrNothing() {
+    long t = 1_000 * SECOND;
+    TokenBucket b = new TokenBucket(10, 5, t);
+    assertThat(b.take(t, 4)).isZero();
+    assertThat(b.take(t, 2)).isEqualTo(100 * MS); // one token left: none taken, one more needed
+    assertThat(b.take(t, 1)).isZero();
+    assertThat(b.take(t + 500 * MS, 5)).isZero();
+    assertThat(b.take(t + 500 * MS, 6)).isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
   @DisplayName("a bucket refills only up to its burst, however long it was idle")
   void refillCapped() {
     TokenBucket b = new TokenBucket(1, 2, 0);
