@@ -149,6 +149,11 @@ public final class JdbcStorage implements Storage {
     return instance;
   }
 
+  /** The connection pool, for tests of its settings. */
+  javax.sql.DataSource dataSource() {
+    return dataSource;
+  }
+
   @Override
   public RecordStore records() {
     return records;

@@ -101,6 +101,12 @@ final class SqliteFiles {
     config.addDataSourceProperty("foreign_keys", "true");
     config.addDataSourceProperty("busy_timeout", String.valueOf(BUSY_TIMEOUT_MS));
     config.addDataSourceProperty("synchronous", "FULL");
+    // A certificate touches a dozen index pages, two of them at random places (its key's hash):
+    // with SQLite's default 2 MB page cache a large inventory's transaction spilled dirty pages to
+    // the WAL before its commit and read them back. Pages are allocated only as they are used.
+    config.addDataSourceProperty("cache_size", "-32768");
+    // Savepoints' statement journals in memory rather than temporary files opened and unlinked.
+    config.addDataSourceProperty("temp_store", "MEMORY");
     // Write transactions take the write lock at BEGIN, so they queue on busy_timeout
     // instead of failing when two of them try to upgrade a read lock.
     config.addDataSourceProperty("transaction_mode", "IMMEDIATE");

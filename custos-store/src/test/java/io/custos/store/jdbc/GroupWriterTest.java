@@ -146,6 +146,22 @@ class GroupWriterTest {
     }
   }
 
+  @Test
+  @DisplayName("SQLite connections keep a 32 MB page cache and savepoint journals in memory, so a large inventory's transaction does not spill to the WAL before its commit")
+  void connectionsAreTunedForTheInventory() throws Exception {
+    try (java.sql.Connection c = storage.dataSource().getConnection();
+        java.sql.Statement st = c.createStatement()) {
+      try (java.sql.ResultSet rs = st.executeQuery("PRAGMA cache_size")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(-32768);
+      }
+      try (java.sql.ResultSet rs = st.executeQuery("PRAGMA temp_store")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getInt(1)).isEqualTo(2); // MEMORY
+      }
+    }
+  }
+
   private static AuditRecords.EventRow event(long seq) {
     return new AuditRecords.EventRow(seq, NOW, ("{\"seq\":" + seq + "}").getBytes(), hash((int) seq));
   }
