@@ -118,6 +118,7 @@ class RouteCapabilityMatrixTest {
       Map.entry("POST /v1/ocsp/{ca}", ALL),
       Map.entry("GET /v1/ocsp/{ca}/<request>", ALL),
       Map.entry("POST /v1/ca/{name}/issue", NONE),
+      Map.entry("POST /v1/ca/{name}/issue-batch", NONE),
       Map.entry("GET /v1/certs", CA_READERS),
       Map.entry("GET /v1/certs/{serial}", CA_READERS),
       Map.entry("POST /v1/certs/{serial}/revoke", CO),

@@ -161,6 +161,8 @@ public final class RouteCapabilities {
     pub("GET /v1/ocsp/{ca}/<request>", "the AIA OCSP URL, GET form (RFC 6960 Appendix A)");
     cap("POST /v1/ca/{name}/issue", "ca:issue", "ca/{name}/profiles/{profile}", List.of(),
         "decided by the CA with the requested names as the grant's name constraints");
+    cap("POST /v1/ca/{name}/issue-batch", "ca:issue", "ca/{name}/profiles/{profile}", List.of(),
+        "decided by the CA for each request in the batch, with its names as the grant's name constraints");
     cap("GET /v1/certs", "ca:read", "ca/*", List.of(), "with ?ca=NAME checked on ca/NAME");
     cap("GET /v1/certs/{serial}", "ca:read", "ca/*");
     // revocation and CRLs (SS-002 11.6.1, 11.6.4)
