@@ -242,6 +242,15 @@ public class CaIssueHttpBenchmark {
     return issueBatch(c);
   }
 
+  /** Batches from eight clients: more batches in flight than cores, so one's commit overlaps another's checks. */
+  @Benchmark
+  @Threads(8)
+  @OperationsPerInvocation(BATCH)
+  @Warmup(iterations = 4, time = 5)
+  public byte[] httpBatch8(Connection c) throws IOException {
+    return issueBatch(c);
+  }
+
   /**
    * Thirty-two clients: a client has at most one certificate per commit (its inventory row and
    * its audit event, committed together); throughput comes from sharing commits.

@@ -93,6 +93,14 @@ final class GroupWriter implements AutoCloseable {
       this.connection = connection;
     }
 
+    static Session open(Connection connection) {
+      return new Session(connection);
+    }
+
+    Connection connection() {
+      return connection;
+    }
+
     /** A prepared statement for {@code sql}, kept for the next unit; parameters and batch cleared. */
     PreparedStatement prepare(String sql) throws SQLException {
       PreparedStatement ps = statements.get(sql);

@@ -31,8 +31,11 @@ final class JdbcCertificateRecords implements CertificateRecords {
   // Write transactions of this node, one at a time (see JdbcStorage).
   private final java.util.concurrent.locks.Lock writes;
 
-  JdbcCertificateRecords(DataSource ds, GroupWriter writer, java.util.concurrent.locks.Lock writes) {
+  private final KeptReads reads;
+
+  JdbcCertificateRecords(DataSource ds, GroupWriter writer, java.util.concurrent.locks.Lock writes, KeptReads reads) {
     this.ds = ds;
+    this.reads = reads;
     this.writes = writes;
     this.committer = new InventoryCommitter(writer, INSERT);
   }
@@ -127,19 +130,25 @@ final class JdbcCertificateRecords implements CertificateRecords {
 
   @Override
   public Optional<String> certifiedKey(byte[] spkiHash) {
-    try (Connection c = ds.getConnection()) {
-      return certifiedKey(c, spkiHash);
+    try {
+      return reads.read(CERTIFIED_KEY, ps -> certifiedKey(ps, spkiHash));
     } catch (SQLException e) {
       throw new StorageException("cannot read the certified-key index: " + e.getMessage(), e);
     }
   }
 
+  private static final String CERTIFIED_KEY = "SELECT serial FROM certified_key WHERE spki_hash = ?";
+
   private static Optional<String> certifiedKey(Connection c, byte[] spkiHash) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT serial FROM certified_key WHERE spki_hash = ?")) {
-      ps.setBytes(1, spkiHash);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-      }
+    try (PreparedStatement ps = c.prepareStatement(CERTIFIED_KEY)) {
+      return certifiedKey(ps, spkiHash);
+    }
+  }
+
+  private static Optional<String> certifiedKey(PreparedStatement ps, byte[] spkiHash) throws SQLException {
+    ps.setBytes(1, spkiHash);
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
     }
   }
 
@@ -163,19 +172,25 @@ final class JdbcCertificateRecords implements CertificateRecords {
   @Override
   public Optional<CertificateRow> get(String serial) {
     checkSerial(serial);
-    try (Connection c = ds.getConnection()) {
-      return get(c, serial);
+    try {
+      return reads.read(GET, ps -> get(ps, serial));
     } catch (SQLException e) {
       throw new StorageException("cannot read certificate " + serial + ": " + e.getMessage(), e);
     }
   }
 
+  private static final String GET = "SELECT " + COLUMNS + " FROM certificate WHERE serial = ?";
+
   private static Optional<CertificateRow> get(Connection c, String serial) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM certificate WHERE serial = ?")) {
-      ps.setString(1, serial);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(row(rs)) : Optional.empty();
-      }
+    try (PreparedStatement ps = c.prepareStatement(GET)) {
+      return get(ps, serial);
+    }
+  }
+
+  private static Optional<CertificateRow> get(PreparedStatement ps, String serial) throws SQLException {
+    ps.setString(1, serial);
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.of(row(rs)) : Optional.empty();
     }
   }
 

@@ -31,10 +31,13 @@ final class JdbcRecordStore implements RecordStore {
   // Write transactions of this node, one at a time (see JdbcStorage).
   private final java.util.concurrent.locks.Lock writes;
 
-  JdbcRecordStore(DataSource ds, InstantSource clock, java.util.concurrent.locks.Lock writes) {
+  private final KeptReads reads;
+
+  JdbcRecordStore(DataSource ds, InstantSource clock, java.util.concurrent.locks.Lock writes, KeptReads reads) {
     this.ds = ds;
     this.clock = clock;
     this.writes = writes;
+    this.reads = reads;
   }
 
   @Override
@@ -52,13 +55,15 @@ final class JdbcRecordStore implements RecordStore {
   public long version(String type, String id) {
     checkType(type);
     checkId(id);
-    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-        "SELECT version FROM custos_record WHERE record_type = ? AND record_id = ?")) {
-      ps.setString(1, type);
-      ps.setString(2, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : 0L;
-      }
+    try {
+      // Read on every issuance (is the active CA still current?): a kept statement.
+      return reads.read("SELECT version FROM custos_record WHERE record_type = ? AND record_id = ?", ps -> {
+        ps.setString(1, type);
+        ps.setString(2, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? rs.getLong(1) : 0L;
+        }
+      });
     } catch (SQLException e) {
       throw failed("read the version of", type, id, e);
     }

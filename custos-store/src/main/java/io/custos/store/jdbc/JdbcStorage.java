@@ -27,6 +27,9 @@ public final class JdbcStorage implements Storage {
   private final JdbcAuditRecords audit;
   private final JdbcCertificateRecords certificates;
   private final GroupWriter writer;
+  private final KeptReads reads;
+  /** Connections kept for point reads (see {@link KeptReads}); the pool holds them besides the writer's. */
+  static final int KEPT_READERS = 2;
 
   private JdbcStorage(String kind, HikariDataSource dataSource, int schemaVersion,
       InstanceRecord instance, InstantSource clock) {
@@ -42,9 +45,10 @@ public final class JdbcStorage implements Storage {
     java.util.concurrent.locks.Lock writes = new java.util.concurrent.locks.ReentrantLock();
     // Inventory rows and audit events, the writes of every issuance, commit together.
     this.writer = new GroupWriter(dataSource, dataSource::evictConnection, writes);
-    this.records = new JdbcRecordStore(dataSource, clock, writes);
+    this.reads = new KeptReads(dataSource, dataSource::evictConnection, KEPT_READERS);
+    this.records = new JdbcRecordStore(dataSource, clock, writes, reads);
     this.audit = new JdbcAuditRecords(dataSource, writer, writes);
-    this.certificates = new JdbcCertificateRecords(dataSource, writer, writes);
+    this.certificates = new JdbcCertificateRecords(dataSource, writer, writes, reads);
   }
 
   /**
@@ -183,6 +187,7 @@ public final class JdbcStorage implements Storage {
   @Override
   public void close() {
     writer.close();
+    reads.close();
     dataSource.close();
   }
 }
