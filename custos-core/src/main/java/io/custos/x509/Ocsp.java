@@ -297,11 +297,33 @@ public final class Ocsp {
   }
 
   /** The delegated responder: its certificate (sent in every response) and its signing function. */
-  public record Responder(byte[] certificate, KeyPairType keyType, Function<byte[], byte[]> sign) {
-    public Responder {
-      certificate = certificate.clone();
-      Objects.requireNonNull(keyType, "keyType");
-      Objects.requireNonNull(sign, "sign");
+  public static final class Responder {
+    private final byte[] certificate;
+    private final KeyPairType keyType;
+    private final Function<byte[], byte[]> sign;
+    // Parsed once: every answer carries the certificate and names the responder by its key hash.
+    private final Certificate parsed;
+    private final ResponderID id;
+
+    public Responder(byte[] certificate, KeyPairType keyType, Function<byte[], byte[]> sign) {
+      this.certificate = certificate.clone();
+      this.keyType = Objects.requireNonNull(keyType, "keyType");
+      this.sign = Objects.requireNonNull(sign, "sign");
+      this.parsed = Certificate.getInstance(this.certificate);
+      this.id = new ResponderID(new DEROctetString(digest("SHA-1",
+          parsed.getSubjectPublicKeyInfo().getPublicKeyData().getBytes())));
+    }
+
+    public byte[] certificate() {
+      return certificate.clone();
+    }
+
+    public KeyPairType keyType() {
+      return keyType;
+    }
+
+    public Function<byte[], byte[]> sign() {
+      return sign;
     }
   }
 
@@ -311,9 +333,8 @@ public final class Ocsp {
    */
   public static byte[] sign(Responder responder, List<Single> answers, Instant producedAt, Optional<byte[]> nonce) {
     try {
-      Certificate cert = Certificate.getInstance(responder.certificate());
-      SubjectPublicKeyInfo spki = cert.getSubjectPublicKeyInfo();
-      ResponderID rid = new ResponderID(new DEROctetString(digest("SHA-1", spki.getPublicKeyData().getBytes())));
+      Certificate cert = responder.parsed;
+      ResponderID rid = responder.id;
       ASN1EncodableVector singles = new ASN1EncodableVector();
       for (Single s : answers) {
         CertStatus status = switch (s.status()) {
