@@ -44,8 +44,9 @@ final class JdbcRecordStore implements RecordStore {
   public Optional<StoredRecord> get(String type, String id) {
     checkType(type);
     checkId(id);
-    try (Connection c = ds.getConnection()) {
-      return read(c, type, id);
+    try {
+      // Read on every authenticated request (the token's record) and on many others: a kept statement.
+      return reads.read(READ, ps -> read(ps, type, id));
     } catch (SQLException e) {
       throw failed("read", type, id, e);
     }
@@ -186,19 +187,25 @@ final class JdbcRecordStore implements RecordStore {
     }
   }
 
+  private static final String READ =
+      "SELECT version, payload, updated_at_ms FROM custos_record WHERE record_type = ? AND record_id = ?";
+
   private static Optional<StoredRecord> read(Connection c, String type, String id) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT version, payload, updated_at_ms FROM custos_record WHERE record_type = ? AND record_id = ?")) {
-      ps.setString(1, type);
-      ps.setString(2, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        byte[] payload = rs.getBytes(2);
-        return Optional.of(new StoredRecord(type, id, rs.getLong(1),
-            payload == null ? new byte[0] : payload, Instant.ofEpochMilli(rs.getLong(3))));
+    try (PreparedStatement ps = c.prepareStatement(READ)) {
+      return read(ps, type, id);
+    }
+  }
+
+  private static Optional<StoredRecord> read(PreparedStatement ps, String type, String id) throws SQLException {
+    ps.setString(1, type);
+    ps.setString(2, id);
+    try (ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        return Optional.empty();
       }
+      byte[] payload = rs.getBytes(2);
+      return Optional.of(new StoredRecord(type, id, rs.getLong(1),
+          payload == null ? new byte[0] : payload, Instant.ofEpochMilli(rs.getLong(3))));
     }
   }
 

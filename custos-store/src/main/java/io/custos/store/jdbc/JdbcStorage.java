@@ -29,7 +29,7 @@ public final class JdbcStorage implements Storage {
   private final GroupWriter writer;
   private final KeptReads reads;
   /** Connections kept for point reads (see {@link KeptReads}); the pool holds them besides the writer's. */
-  static final int KEPT_READERS = 2;
+  static final int KEPT_READERS = 3;
 
   private JdbcStorage(String kind, HikariDataSource dataSource, int schemaVersion,
       InstanceRecord instance, InstantSource clock) {

@@ -8,8 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
 /**
- * The node's hottest point reads — a certificate by serial (OCSP), the certified-key index and a
- * record's version (every issuance) — on a few connections kept with their prepared statements.
+ * The node's hottest point reads — a record (every authenticated request reads its token) or its
+ * version (every issuance checks its CA's), a certificate by serial (OCSP) and the certified-key
+ * index — on a few connections kept with their prepared statements.
  * SQLite compiles a statement on every prepare, and for a read by primary key that cost more than
  * the read. A caller borrows an idle reader; when every kept reader is busy it reads on a pooled
  * connection, preparing the statement as any other read does, rather than wait.

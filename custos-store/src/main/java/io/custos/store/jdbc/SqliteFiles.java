@@ -93,9 +93,9 @@ final class SqliteFiles {
     HikariConfig config = new HikariConfig();
     config.setPoolName("custos-sqlite");
     config.setJdbcUrl("jdbc:sqlite:" + file.toAbsolutePath());
-    // One connection is the group writer's for good and two the kept point readers'; the rest
+    // One connection is the group writer's for good and three the kept point readers'; the rest
     // serve other readers and writers.
-    config.setMaximumPoolSize(8);
+    config.setMaximumPoolSize(9);
     config.setMinimumIdle(1);
     // Read by sqlite-jdbc as PRAGMAs on every new connection.
     config.addDataSourceProperty("journal_mode", "WAL");
