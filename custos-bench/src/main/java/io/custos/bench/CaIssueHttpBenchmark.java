@@ -62,7 +62,7 @@ public class CaIssueHttpBenchmark {
   static final int POOL = Integer.getInteger("custos.bench.csrs", 200_000);
   /** Requests per {@code POST /v1/ca/dev-issuing/issue-batch}. */
   static final int BATCH = 64;
-  static final int BATCH_POOL = Integer.getInteger("custos.bench.batchCsrs", 500_000);
+  static final int BATCH_POOL = Integer.getInteger("custos.bench.batchCsrs", 600_000);
   private static final String ROOT_TOKEN = "custos-bench-root";
   private static final String CA = "dev-issuing";
   private Path dir;
@@ -228,7 +228,6 @@ public class CaIssueHttpBenchmark {
   @Benchmark
   @Threads(1)
   @OperationsPerInvocation(BATCH)
-  @Warmup(iterations = 4, time = 5)
   public byte[] httpBatch1(Connection c) throws IOException {
     return issueBatch(c);
   }
@@ -237,7 +236,6 @@ public class CaIssueHttpBenchmark {
   @Benchmark
   @Threads(2)
   @OperationsPerInvocation(BATCH)
-  @Warmup(iterations = 4, time = 5)
   public byte[] httpBatch2(Connection c) throws IOException {
     return issueBatch(c);
   }
@@ -246,7 +244,6 @@ public class CaIssueHttpBenchmark {
   @Benchmark
   @Threads(8)
   @OperationsPerInvocation(BATCH)
-  @Warmup(iterations = 4, time = 5)
   public byte[] httpBatch8(Connection c) throws IOException {
     return issueBatch(c);
   }
