@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "cert", mixinStandardHelpOptions = true,
     description = {"Certificates: issue from a PKCS#10 request under a profile, and the inventory (SS-002 11.5.2)",
         "with every certificate's owner and contact. Never a private key."},
-    subcommands = {CertCommand.Issue.class, CertCommand.ListCerts.class, CertCommand.Show.class,
+    subcommands = {CertCommand.Issue.class, CertCommand.IssueBatch.class, CertCommand.ListCerts.class, CertCommand.Show.class,
         CertCommand.OpenKey.class, CertCommand.Revoke.class})
 final class CertCommand {
   @ParentCommand CustosCommand root;
@@ -155,6 +155,78 @@ final class CertCommand {
       if (posix) {
         Files.setPosixFilePermissions(file, LoginCommand.FILE_MODE);
       }
+    }
+  }
+
+  @Command(name = "issue-batch", mixinStandardHelpOptions = true,
+      description = {"Issue certificates for many CSRs in one request (at most 256), each checked, decided against",
+          "your ca:issue grant and audited exactly as if sent alone by 'cert issue'. Each certificate is written",
+          "with its chain to --out-dir as NAME.pem, NAME being the CSR file's name without .csr or .pem; an existing",
+          "file is never overwritten. One line per CSR; a refused one names its rule. Exit code 1 if any was refused."})
+  static final class IssueBatch implements Callable<Integer> {
+    static final int MAX = 256;
+    @Spec CommandSpec spec;
+    @Option(names = "--ca", required = true, paramLabel = "NAME") String ca;
+    @Option(names = "--profile", required = true, paramLabel = "PROFILE") String profile;
+    @Option(names = "--owner", required = true, paramLabel = "PRINCIPAL",
+        description = "the principal who owns the certificates") String owner;
+    @Option(names = "--validity", paramLabel = "DURATION", description = "e.g. 90d; default the profile's maximum")
+    String validity;
+    @Option(names = "--out-dir", required = true, paramLabel = "DIR",
+        description = "where NAME.pem files are written (created if missing)") Path outDir;
+    @Parameters(arity = "1..*", paramLabel = "CSR", description = "PKCS#10 requests (PEM files)") List<Path> csrs;
+
+    @Override
+    public Integer call() throws IOException {
+      if (csrs.size() > MAX) {
+        throw new UsageFailure("at most " + MAX + " CSRs in one batch, got " + csrs.size() + "; split them");
+      }
+      // Every target is decided, and checked free, before anything is sent.
+      List<Path> targets = new ArrayList<>();
+      for (Path csr : csrs) {
+        String name = csr.getFileName().toString().replaceFirst("\\.(csr|pem|req)$", "");
+        Path target = outDir.resolve(name + ".pem");
+        if (targets.contains(target)) {
+          throw new UsageFailure("two CSRs would both be written to " + target + "; rename one");
+        }
+        if (Files.exists(target)) {
+          throw new UsageFailure(target + " exists; a certificate file is never overwritten");
+        }
+        targets.add(target);
+      }
+      List<Map<String, Object>> requests = new ArrayList<>();
+      for (Path csr : csrs) {
+        Map<String, Object> item = new LinkedHashMap<>();
+        item.put("csr", CaCommand.readPem(csr));
+        item.put("profile", profile);
+        item.put("owner", owner);
+        if (validity != null) {
+          item.put("validity", validity);
+        }
+        requests.add(item);
+      }
+      JsonNode r = KeyCommand.post(CaCommand.path(ca, "/issue-batch"), Map.of("requests", requests));
+      Files.createDirectories(outDir);
+      String chain = r.path("chain").asText();
+      JsonNode results = r.path("results");
+      int refused = 0;
+      for (int i = 0; i < csrs.size(); i++) {
+        JsonNode one = results.path(i);
+        if (one.has("serial")) {
+          Files.writeString(targets.get(i), one.path("certificate").asText() + chain, StandardCharsets.US_ASCII,
+              java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+          KeyCommand.println(spec, csrs.get(i) + ": serial " + one.path("serial").asText() + ", valid until "
+              + one.path("not_after").asText() + ", written to " + targets.get(i));
+        } else {
+          refused++;
+          JsonNode e = one.path("error");
+          spec.commandLine().getErr().println(csrs.get(i) + ": refused (" + e.path("status").asInt() + " "
+              + e.path("code").asText() + "): " + e.path("detail").asText());
+        }
+      }
+      spec.commandLine().getErr().flush();
+      KeyCommand.println(spec, (csrs.size() - refused) + " issued, " + refused + " refused");
+      return refused == 0 ? 0 : 1;
     }
   }
 

@@ -96,6 +96,7 @@ final class CommandRoutes {
     calls("ca profile put", "PUT /v1/ca/profiles/{name}");
     calls("ca profile delete", "DELETE /v1/ca/profiles/{name}");
     calls("cert issue", "POST /v1/ca/{name}/issue");
+    calls("cert issue-batch", "POST /v1/ca/{name}/issue-batch");
     calls("cert list", "GET /v1/certs");
     calls("cert show", "GET /v1/certs/{serial}");
     calls("cert revoke", "POST /v1/certs/{serial}/revoke");

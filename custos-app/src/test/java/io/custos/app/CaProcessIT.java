@@ -114,6 +114,27 @@ class CaProcessIT {
       assertThat(again.exit()).isNotZero();
       assertThat(again.err()).contains("SS-002 11.1.10");
 
+      // A batch: each CSR issued or refused on its own, the issued one verified by openssl.
+      Path b1 = csr("b1", List.of("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"), "b1.example.com",
+          "DNS:b1.example.com");
+      Path b2 = csr("b2", List.of("-newkey", "ed25519"), "b2.example.com", "DNS:*.b2.example.com");
+      Path out = dir.resolve("batch");
+      CliRun.Run batch = custos(env, "cert", "issue-batch", "--ca", "dev-issuing", "--profile", "tls-server",
+          "--owner", "dev-root", "--validity", "30d", "--out-dir", out.toString(), b1.toString(), b2.toString());
+      assertThat(batch.exit()).as(batch.err()).isEqualTo(1);
+      assertThat(batch.out()).contains("1 issued, 1 refused");
+      assertThat(batch.err()).contains("b2.csr: refused (403").contains("SS-002 11.1.9");
+      assertThat(out.resolve("b2.pem")).doesNotExist();
+      Path b1Leaf = dir.resolve("b1-leaf.pem");
+      Files.writeString(b1Leaf, pemBlocks(Files.readString(out.resolve("b1.pem"))).getFirst());
+      CliRun.Run batchVerified = exec(Map.of(), List.of("openssl", "verify", "-x509_strict", "-purpose", "sslserver",
+          "-CAfile", root.toString(), "-untrusted", issuing.toString(), b1Leaf.toString()));
+      assertThat(batchVerified.out()).as(batchVerified.err()).contains(": OK");
+      CliRun.Run twice = custos(env, "cert", "issue-batch", "--ca", "dev-issuing", "--profile", "tls-server",
+          "--owner", "dev-root", "--out-dir", out.toString(), b1.toString());
+      assertThat(twice.exit()).isNotZero();
+      assertThat(twice.err()).contains("exists");
+
       handshake(leafPem, dir.resolve("ec.key"), issuing, root, null, List.of());
       // Mutual TLS: s_server demands a client certificate chaining to the dev root; the tls-client one is accepted.
       handshake(leafPem, dir.resolve("ec.key"), issuing, root, clientKeys(dir.resolve("rsa.key"), clientLeaf, issuing),
