@@ -389,13 +389,9 @@ public final class CertificateAuthority {
    */
   public Issued issue(Caller caller, String caName, String profileName, byte[] csrBytes, String ownerId,
       Optional<Duration> validity) {
-    Loaded ca = issuingCa(caName);
-    Profile profile = profile(profileName);
-    CertificationRequest csr = parser.parse(csrBytes);
-    Prepared prepared = check(caller, ca, profile, csr, ownerId, validity);
-    Unrecorded signed = sign(ca, profile, csr, prepared);
+    Signed signed = signRequest(caller, caName, profileName, csrBytes, ownerId, validity);
     certificates.add(signed.row());
-    return recorded(signed);
+    return announce(signed);
   }
 
   /**
@@ -412,6 +408,21 @@ public final class CertificateAuthority {
    */
   public Unrecorded issueUnrecorded(Caller caller, String caName, String profileName, byte[] csrBytes, String ownerId,
       Optional<Duration> validity) {
+    Signed signed = signRequest(caller, caName, profileName, csrBytes, ownerId, validity);
+    return new Unrecorded(signed.issued(), certificates.joinedAdd(signed.row()), signed.row());
+  }
+
+  /** Announces a certificate whose inventory row is now durable (OCSP pre-signing, metrics); returns it. */
+  public Issued recorded(Unrecorded unrecorded) {
+    return announce(new Signed(unrecorded.issued(), unrecorded.row()));
+  }
+
+  /** A signed certificate and the inventory row that records it, not yet stored. */
+  private record Signed(Issued issued, CertificateRecords.CertificateRow row) {}
+
+  /** Parses and checks a request, then signs it: everything of an issuance but storing it. */
+  private Signed signRequest(Caller caller, String caName, String profileName, byte[] csrBytes, String ownerId,
+      Optional<Duration> validity) {
     Loaded ca = issuingCa(caName);
     Profile profile = profile(profileName);
     CertificationRequest csr = parser.parse(csrBytes);
@@ -419,8 +430,8 @@ public final class CertificateAuthority {
     return sign(ca, profile, csr, prepared);
   }
 
-  /** Announces a certificate whose inventory row is now durable (OCSP pre-signing, metrics); returns it. */
-  public Issued recorded(Unrecorded signed) {
+  /** Tells the issue listeners of a certificate whose row is durable; returns it. */
+  private Issued announce(Signed signed) {
     for (java.util.function.Consumer<CertificateRecords.CertificateRow> l : issueListeners) {
       try {
         l.accept(signed.row());
@@ -526,9 +537,9 @@ public final class CertificateAuthority {
             ? EncryptedPrivateKeys.encrypt(exported, delivery.password().orElseThrow(), drbg)
             : CustodianEnvelope.sealKey(delivery.wrapFor().orElseThrow(), exported, drbg);
       }
-      Unrecorded signed = sign(ca, profile, csr, prepared);
+      Signed signed = sign(ca, profile, csr, prepared);
       certificates.add(signed.row());
-      Issued issued = recorded(signed);
+      Issued issued = announce(signed);
       return new IssuedWithKey(issued, encrypted, delivery.method(), request.algorithm());
     } finally {
       if (slot) {
@@ -611,7 +622,7 @@ public final class CertificateAuthority {
     return new Prepared(owner, now, notAfter, spkiHash);
   }
 
-  private Unrecorded sign(Loaded issuing, Profile profile, CertificationRequest csr, Prepared p) {
+  private Signed sign(Loaded issuing, Profile profile, CertificationRequest csr, Prepared p) {
     String caName = issuing.state().name();
     BigInteger serial = serial();
     byte[] cert = Certificates.issue(new Certificates.Template(serial, csr.subjectDer(),
@@ -629,8 +640,7 @@ public final class CertificateAuthority {
     CertificateRecords.CertificateRow row = new CertificateRecords.CertificateRow(serialHex, caName, owner.id(),
         owner.name(), owner.contact(), profile.name(), csr.subject(), sans, p.spkiHash(), p.now().minus(Duration.ofMinutes(5)), p.notAfter(),
         clock.instant(), "good", Optional.empty(), Optional.empty(), cert);
-    return new Unrecorded(new Issued(serialHex, cert, issuing.chain(), p.notAfter(), sans),
-        certificates.joinedAdd(row), row);
+    return new Signed(new Issued(serialHex, cert, issuing.chain(), p.notAfter(), sans), row);
   }
 
   // ---------------------------------------------------------------- revocation

@@ -257,9 +257,8 @@ public final class CaRoutes implements RouteModule {
   private void chain(Context ctx) {
     String name = ctx.pathParam("name");
     call.run(ctx, Optional.empty(), "ca/" + name, "ca.chain", "ca/" + name, new LinkedHashMap<>(), () -> {
-      StringBuilder pem = new StringBuilder();
-      ca.chain(name).forEach(c -> pem.append(Pem.write("CERTIFICATE", c)));
-      return () -> ctx.status(200).contentType("application/pem-certificate-chain").result(pem.toString());
+      String pem = pemBundle(ca.chain(name));
+      return () -> ctx.status(200).contentType("application/pem-certificate-chain").result(pem);
     });
   }
 
@@ -306,8 +305,7 @@ public final class CaRoutes implements RouteModule {
     String csr = text(body, "csr");
     String profile = text(body, "profile");
     String owner = text(body, "owner");
-    Optional<Duration> validity = Optional.ofNullable(body.get("validity")).filter(v -> !v.isNull())
-        .map(v -> Cryptoperiod.parseDuration(v.asText(), "validity"));
+    Optional<Duration> validity = validity(body);
     // Authenticate first (401 for credentials refused); the grant of ca:issue is decided inside
     // CertificateAuthority.issue, with the requested names as the grant's name constraints, and a
     // refusal there is audited as DENIED. Deciding it here too, without the names, would be weaker.
@@ -323,17 +321,7 @@ public final class CaRoutes implements RouteModule {
     call.runJoined(ctx, upfront, resource, "cert.issued", resource, params, () -> {
       CertificateAuthority.Unrecorded signed = ca.issueUnrecorded(caller, name, profile,
           csr.getBytes(StandardCharsets.US_ASCII), owner, validity);
-      CertificateAuthority.Issued done = signed.issued();
-      params.put("serial", done.serial());
-      params.put("sans", String.valueOf(done.sans().size()));
-      params.put("not_after", done.notAfter().toString());
-      StringBuilder chain = new StringBuilder();
-      done.chain().forEach(c -> chain.append(Pem.write("CERTIFICATE", c)));
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("serial", done.serial());
-      out.put("certificate", Pem.write("CERTIFICATE", done.certificate()));
-      out.put("chain", chain.toString());
-      out.put("not_after", done.notAfter().toString());
+      Map<String, Object> out = issued(signed.issued(), params, true);
       return new AuditedCall.Performed<Runnable>(signed.inventoryRow(), () -> {
         ca.recorded(signed);
         Json.respond(ctx, 200, out);
@@ -378,10 +366,8 @@ public final class CaRoutes implements RouteModule {
       }
     }
     long issued = results.stream().filter(r -> r.containsKey("serial")).count();
-    StringBuilder pem = new StringBuilder();
-    chain.forEach(c -> pem.append(Pem.write("CERTIFICATE", c)));
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("chain", pem.toString());
+    out.put("chain", pemBundle(chain));
     out.put("issued", issued);
     out.put("refused", results.size() - issued);
     out.put("results", results);
@@ -404,18 +390,10 @@ public final class CaRoutes implements RouteModule {
         params.put("profile", profile);
         params.put("owner", owner);
         params.put("grant_checked_by", "ca:issue on " + resource + " with name constraints");
-        Optional<Duration> validity = Optional.ofNullable(item.get("validity")).filter(v -> !v.isNull())
-            .map(v -> Cryptoperiod.parseDuration(v.asText(), "validity"));
         CertificateAuthority.Unrecorded signed = ca.issueUnrecorded(caller, name, profile,
-            csr.getBytes(StandardCharsets.US_ASCII), owner, validity);
-        CertificateAuthority.Issued done = signed.issued();
-        params.put("serial", done.serial());
-        params.put("sans", String.valueOf(done.sans().size()));
-        params.put("not_after", done.notAfter().toString());
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("serial", done.serial());
-        out.put("certificate", Pem.write("CERTIFICATE", done.certificate()));
-        out.put("not_after", done.notAfter().toString());
+            csr.getBytes(StandardCharsets.US_ASCII), owner, validity(item));
+        // The chain is answered once for the whole batch.
+        Map<String, Object> out = issued(signed.issued(), params, false);
         return new AuditedCall.Performed<java.util.function.Supplier<Map<String, Object>>>(signed.inventoryRow(), () -> {
           ca.recorded(signed);
           return out;
@@ -449,8 +427,7 @@ public final class CaRoutes implements RouteModule {
     }
     String profile = text(body, "profile");
     String owner = text(body, "owner");
-    Optional<Duration> validity = Optional.ofNullable(body.get("validity")).filter(v -> !v.isNull())
-        .map(v -> Cryptoperiod.parseDuration(v.asText(), "validity"));
+    Optional<Duration> validity = validity(body);
     CertificateAuthority.KeyGenerationRequest request = new CertificateAuthority.KeyGenerationRequest(
         text(gen, "algorithm"), text(gen, "subject"), strings(gen, "dns"), strings(gen, "ip"));
     boolean hasPassword = gen.hasNonNull("password");
@@ -487,17 +464,7 @@ public final class CaRoutes implements RouteModule {
         done = ca.issueWithGeneratedKey(caller, name, profile, request, CertificateAuthority.KeyDelivery.wrapFor(recipient),
             owner, validity);
       }
-      CertificateAuthority.Issued issued = done.issued();
-      params.put("serial", issued.serial());
-      params.put("sans", String.valueOf(request.dnsNames().size() + request.ipAddresses().size()));
-      params.put("not_after", issued.notAfter().toString());
-      StringBuilder chain = new StringBuilder();
-      issued.chain().forEach(c -> chain.append(Pem.write("CERTIFICATE", c)));
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("serial", issued.serial());
-      out.put("certificate", Pem.write("CERTIFICATE", issued.certificate()));
-      out.put("chain", chain.toString());
-      out.put("not_after", issued.notAfter().toString());
+      Map<String, Object> out = issued(done.issued(), params, true);
       out.put("private_key", done.privateKey());
       out.put("private_key_format", done.delivery());
       return () -> {
@@ -505,6 +472,39 @@ public final class CaRoutes implements RouteModule {
         Json.respond(ctx, 200, out);
       };
     });
+  }
+
+  /** The lifetime a request asks for ({@code validity}, e.g. 90d), or empty for the profile's maximum. */
+  private static Optional<Duration> validity(JsonNode request) {
+    return Optional.ofNullable(request.get("validity")).filter(v -> !v.isNull())
+        .map(v -> Cryptoperiod.parseDuration(v.asText(), "validity"));
+  }
+
+  /**
+   * An issued certificate: its serial, SAN count and notAfter go into the {@code cert.issued}
+   * event's params, and it is answered as serial, certificate, not_after and, for a single
+   * certificate, its chain.
+   */
+  private static Map<String, Object> issued(CertificateAuthority.Issued done, Map<String, String> params,
+      boolean withChain) {
+    params.put("serial", done.serial());
+    params.put("sans", String.valueOf(done.sans().size()));
+    params.put("not_after", done.notAfter().toString());
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("serial", done.serial());
+    out.put("certificate", Pem.write("CERTIFICATE", done.certificate()));
+    if (withChain) {
+      out.put("chain", pemBundle(done.chain()));
+    }
+    out.put("not_after", done.notAfter().toString());
+    return out;
+  }
+
+  /** Certificates (DER) as one PEM bundle, in order. */
+  private static String pemBundle(List<byte[]> certificates) {
+    StringBuilder pem = new StringBuilder();
+    certificates.forEach(c -> pem.append(Pem.write("CERTIFICATE", c)));
+    return pem.toString();
   }
 
   private static List<String> strings(JsonNode body, String field) {
