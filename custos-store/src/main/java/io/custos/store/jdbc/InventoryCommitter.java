@@ -5,6 +5,7 @@ import io.custos.store.CertificateRecords.CertificateRow;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Optional;
 
 /**
  * The certificate inventory's writes through the node's {@link GroupWriter}: concurrent callers
@@ -20,7 +21,6 @@ import java.sql.SQLException;
  */
 final class InventoryCommitter {
   private static final String INSERT_KEY = "INSERT INTO certified_key (spki_hash, serial) VALUES (?, ?)";
-  private static final String CERTIFIED_KEY = "SELECT serial FROM certified_key WHERE spki_hash = ?";
   private static final String EXISTS = "SELECT 1 FROM certificate WHERE serial = ?";
 
   private final GroupWriter writer;
@@ -56,32 +56,45 @@ final class InventoryCommitter {
     return writer.transactions();
   }
 
+  /**
+   * Adds many rows as one unit (imports, bulk loads): all are recorded, or, if any serial exists or
+   * any key was certified before (earlier or within the rows), none.
+   */
+  void addAll(java.util.List<CertificateRow> rows) {
+    String what = rows.size() == 1 ? "certificate " + rows.getFirst().serial() : rows.size() + " certificates";
+    writer.submit(what, s -> {
+      for (CertificateRow row : rows) {
+        insert(s, row);
+      }
+      return null;
+    });
+  }
+
   private GroupWriter.Unit<Void> unit(CertificateRow row) {
     return s -> {
-      String earlier = certifiedKey(s.prepare(CERTIFIED_KEY), row.spkiHash());
-      if (earlier != null) {
-        throw new ConflictException("SS-002 11.1.10: this public key was already certified (serial " + earlier
-            + "); generate a new key pair for a new certificate");
-      }
-      if (exists(s.prepare(EXISTS), row.serial())) {
-        throw new ConflictException("serial " + row.serial() + " already exists");
-      }
-      PreparedStatement key = s.prepare(INSERT_KEY);
-      key.setBytes(1, row.spkiHash());
-      key.setString(2, row.serial());
-      key.executeUpdate();
-      PreparedStatement cert = s.prepare(insertCertificate);
-      JdbcCertificateRecords.bind(cert, row);
-      cert.executeUpdate();
+      insert(s, row);
       return null;
     };
   }
 
-  private static String certifiedKey(PreparedStatement ps, byte[] spkiHash) throws SQLException {
-    ps.setBytes(1, spkiHash);
-    try (ResultSet rs = ps.executeQuery()) {
-      return rs.next() ? rs.getString(1) : null;
+  /** Claims the row's key and records the row, unless its key or serial is taken. */
+  private void insert(GroupWriter.Session s, CertificateRow row) throws SQLException {
+    Optional<String> earlier = JdbcCertificateRecords.certifiedKey(s.prepare(JdbcCertificateRecords.CERTIFIED_KEY),
+        row.spkiHash());
+    if (earlier.isPresent()) {
+      throw new ConflictException("SS-002 11.1.10: this public key was already certified (serial " + earlier.get()
+          + "); generate a new key pair for a new certificate");
     }
+    if (exists(s.prepare(EXISTS), row.serial())) {
+      throw new ConflictException("serial " + row.serial() + " already exists");
+    }
+    PreparedStatement key = s.prepare(INSERT_KEY);
+    key.setBytes(1, row.spkiHash());
+    key.setString(2, row.serial());
+    key.executeUpdate();
+    PreparedStatement cert = s.prepare(insertCertificate);
+    JdbcCertificateRecords.bind(cert, row);
+    cert.executeUpdate();
   }
 
   private static boolean exists(PreparedStatement ps, String serial) throws SQLException {

@@ -1,6 +1,5 @@
 package io.custos.store.jdbc;
 
-import io.custos.failure.ConflictException;
 import io.custos.failure.InvalidInputException;
 import io.custos.failure.StorageException;
 import io.custos.store.CertificateRecords;
@@ -58,51 +57,14 @@ final class JdbcCertificateRecords implements CertificateRecords {
     return committer;
   }
 
+  /** All of {@code rows} in one unit of the store writer: every one is recorded, or none. */
   @Override
   public void addAll(List<CertificateRow> rows) {
-    writes.lock();
-    try {
-      addAllLocked(rows);
-    } finally {
-      writes.unlock();
-    }
-  }
-
-  private void addAllLocked(List<CertificateRow> rows) {
     if (rows.isEmpty()) {
       return;
     }
     rows.forEach(r -> checkSerial(r.serial()));
-    try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(false);
-      try (PreparedStatement key = c.prepareStatement("INSERT INTO certified_key (spki_hash, serial) VALUES (?, ?)");
-          PreparedStatement cert = c.prepareStatement(INSERT)) {
-        for (CertificateRow row : rows) {
-          Optional<String> earlier = certifiedKey(c, row.spkiHash());
-          if (earlier.isPresent()) {
-            throw new ConflictException("SS-002 11.1.10: this public key was already certified (serial " + earlier.get()
-                + "); generate a new key pair for a new certificate");
-          }
-          if (get(c, row.serial()).isPresent()) {
-            throw new ConflictException("serial " + row.serial() + " already exists");
-          }
-          key.setBytes(1, row.spkiHash());
-          key.setString(2, row.serial());
-          key.executeUpdate();
-          bind(cert, row);
-          cert.executeUpdate();
-        }
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      String what = rows.size() == 1 ? "certificate " + rows.getFirst().serial() : rows.size() + " certificates";
-      throw new StorageException("cannot record " + what + ": " + e.getMessage(), e);
-    }
+    committer.addAll(rows);
   }
 
   static void bind(PreparedStatement ps, CertificateRow row) throws SQLException {
@@ -137,15 +99,10 @@ final class JdbcCertificateRecords implements CertificateRecords {
     }
   }
 
-  private static final String CERTIFIED_KEY = "SELECT serial FROM certified_key WHERE spki_hash = ?";
+  static final String CERTIFIED_KEY = "SELECT serial FROM certified_key WHERE spki_hash = ?";
 
-  private static Optional<String> certifiedKey(Connection c, byte[] spkiHash) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(CERTIFIED_KEY)) {
-      return certifiedKey(ps, spkiHash);
-    }
-  }
-
-  private static Optional<String> certifiedKey(PreparedStatement ps, byte[] spkiHash) throws SQLException {
+  /** The serial that first certified a key, from {@link #CERTIFIED_KEY} prepared. */
+  static Optional<String> certifiedKey(PreparedStatement ps, byte[] spkiHash) throws SQLException {
     ps.setBytes(1, spkiHash);
     try (ResultSet rs = ps.executeQuery()) {
       return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
@@ -180,12 +137,6 @@ final class JdbcCertificateRecords implements CertificateRecords {
   }
 
   private static final String GET = "SELECT " + COLUMNS + " FROM certificate WHERE serial = ?";
-
-  private static Optional<CertificateRow> get(Connection c, String serial) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(GET)) {
-      return get(ps, serial);
-    }
-  }
 
   private static Optional<CertificateRow> get(PreparedStatement ps, String serial) throws SQLException {
     ps.setString(1, serial);
