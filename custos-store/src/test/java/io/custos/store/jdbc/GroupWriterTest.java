@@ -6,13 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.custos.failure.UnavailableException;
 import io.custos.store.AuditRecords;
 import io.custos.store.CertificateRecords;
-import io.custos.store.StorageUrl;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,27 +15,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The node's store writer: inventory rows and audit events committed together, on a real SQLite file. */
-class GroupWriterTest {
-  private static final Instant NOW = Instant.parse("2026-11-29T12:00:00Z");
-  @TempDir Path dir;
-  private JdbcStorage storage;
-
-  @BeforeEach
-  void open() {
-    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "test", InstantSource.system());
-  }
-
-  @AfterEach
-  void close() {
-    storage.close();
-  }
+class GroupWriterTest extends SqliteStoreTest {
 
   @Test
   @DisplayName("SS-002 11.5.2, 11.7.1 — concurrent inventory rows and audit events share transactions; all are durable after a reopen")
@@ -56,7 +36,7 @@ class GroupWriterTest {
         done.add(pool.submit(() -> {
           start.await();
           for (int i = 1; i <= each; i++) {
-            storage.certificates().add(row(base + i));
+            storage.certificates().add(row(base + i, base + i));
           }
           return null;
         }));
@@ -78,8 +58,7 @@ class GroupWriterTest {
     // Fewer transactions than writes: callers waiting at the same time shared one.
     assertThat(transactions).isBetween(1L, (long) rows + events / 2 - 1);
 
-    storage.close();
-    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "test", InstantSource.system());
+    reopen();
     assertThat(storage.certificates().count()).isEqualTo(rows);
     assertThat(storage.audit().lastSeq()).isEqualTo(events);
     assertThat(storage.audit().read(1, events)).extracting(AuditRecords.EventRow::seq)
@@ -89,12 +68,12 @@ class GroupWriterTest {
   @Test
   @DisplayName("SS-002 11.7.1 — a write offered after the store closed is refused at once, not left waiting")
   void writesAfterCloseAreRefused() {
-    storage.certificates().add(row(1));
+    storage.certificates().add(row(1, 1));
     storage.close();
-    assertThatThrownBy(() -> storage.certificates().add(row(2))).isInstanceOf(UnavailableException.class)
+    assertThatThrownBy(() -> storage.certificates().add(row(2, 2))).isInstanceOf(UnavailableException.class)
         .hasMessageContaining("was not recorded");
     assertThatThrownBy(() -> storage.audit().append(List.of(event(1)))).isInstanceOf(UnavailableException.class);
-    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "test", InstantSource.system());
+    storage = open(dir);
     assertThat(storage.certificates().count()).isEqualTo(1);
   }
 
@@ -104,40 +83,39 @@ class GroupWriterTest {
     InventoryCommitter committer = ((JdbcCertificateRecords) storage.certificates()).committer();
     storage.audit().append(List.of(event(1)));
     long before = committer.transactions();
-    storage.audit().append(List.of(event(2), event(3)), List.of(storage.certificates().joinedAdd(row(1)),
-        storage.certificates().joinedAdd(row(2))));
+    storage.audit().append(List.of(event(2), event(3)), List.of(storage.certificates().joinedAdd(row(1, 1)),
+        storage.certificates().joinedAdd(row(2, 2))));
     assertThat(committer.transactions()).isEqualTo(before + 1);
-    storage.close();
-    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "test", InstantSource.system());
-    assertThat(storage.certificates().get(row(1).serial())).isPresent();
-    assertThat(storage.certificates().get(row(2).serial())).isPresent();
+    reopen();
+    assertThat(storage.certificates().get(row(1, 1).serial())).isPresent();
+    assertThat(storage.certificates().get(row(2, 2).serial())).isPresent();
     assertThat(storage.audit().lastSeq()).isEqualTo(3);
   }
 
   @Test
   @DisplayName("SS-002 11.1.10, 11.7.1 — a joined row the inventory refuses (a key certified before) stores neither the row nor the events")
   void refusedJoinedRowStoresNothing() {
-    storage.certificates().add(row(1));
+    storage.certificates().add(row(1, 1));
     CertificateRecords.CertificateRow sameKey = new CertificateRecords.CertificateRow("ab12", "issuing", "svc", "Service",
-        "svc@example.com", "tls-server", "CN=again", List.of(), row(1).spkiHash(), NOW, NOW.plus(Duration.ofDays(90)),
+        "svc@example.com", "tls-server", "CN=again", List.of(), row(1, 1).spkiHash(), NOW, NOW.plus(Duration.ofDays(90)),
         NOW, "good", Optional.empty(), Optional.empty(), new byte[] {0x30, 0x00});
     assertThatThrownBy(() -> storage.audit().append(List.of(event(1)),
-        List.of(storage.certificates().joinedAdd(row(2)), storage.certificates().joinedAdd(sameKey))))
+        List.of(storage.certificates().joinedAdd(row(2, 2)), storage.certificates().joinedAdd(sameKey))))
         .isInstanceOf(io.custos.failure.ConflictException.class).hasMessageContaining("already certified");
     assertThat(storage.audit().lastSeq()).isZero();
-    assertThat(storage.certificates().get(row(2).serial())).isEmpty();
+    assertThat(storage.certificates().get(row(2, 2).serial())).isEmpty();
     assertThat(storage.certificates().get("ab12")).isEmpty();
     // The writer goes on: the next batch commits.
-    storage.audit().append(List.of(event(1)), List.of(storage.certificates().joinedAdd(row(2))));
+    storage.audit().append(List.of(event(1)), List.of(storage.certificates().joinedAdd(row(2, 2))));
     assertThat(storage.certificates().count()).isEqualTo(2);
   }
 
   @Test
   @DisplayName("SS-002 11.7.1 — a write of another store cannot join the audit log's transaction")
   void writeOfAnotherStoreCannotJoin(@TempDir Path other) {
-    JdbcStorage second = JdbcStorage.open(StorageUrl.inDataDir(other), "test", InstantSource.system());
+    JdbcStorage second = open(other);
     try {
-      assertThatThrownBy(() -> storage.audit().append(List.of(event(1)), List.of(second.certificates().joinedAdd(row(1)))))
+      assertThatThrownBy(() -> storage.audit().append(List.of(event(1)), List.of(second.certificates().joinedAdd(row(1, 1)))))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another store");
       assertThat(storage.audit().lastSeq()).isZero();
       assertThat(second.certificates().count()).isZero();
@@ -164,19 +142,5 @@ class GroupWriterTest {
 
   private static AuditRecords.EventRow event(long seq) {
     return new AuditRecords.EventRow(seq, NOW, ("{\"seq\":" + seq + "}").getBytes(), hash((int) seq));
-  }
-
-  private static byte[] hash(int n) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(ByteBuffer.allocate(4).putInt(n).array());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static CertificateRecords.CertificateRow row(int n) {
-    return new CertificateRecords.CertificateRow(Integer.toHexString(0x1000 + n), "issuing", "svc", "Service",
-        "svc@example.com", "tls-server", "CN=host-" + n, List.of("dns:host-" + n + ".example.com"), hash(1_000_000 + n),
-        NOW, NOW.plus(Duration.ofDays(90)), NOW, "good", Optional.empty(), Optional.empty(), new byte[] {0x30, 0x00});
   }
 }

@@ -5,48 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.failure.ConflictException;
 import io.custos.failure.StorageException;
-import io.custos.store.CertificateRecords;
-import io.custos.store.CertificateRecords.CertificateRow;
-import io.custos.store.StorageUrl;
-import java.nio.ByteBuffer;
-import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteConfig;
 
 /** The certificate inventory's group commit, on a real SQLite file. */
-class InventoryCommitterTest {
-  private static final Instant NOW = Instant.parse("2026-11-29T12:00:00Z");
-  @TempDir Path dir;
-  private JdbcStorage storage;
-
-  @BeforeEach
-  void open() {
-    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "test", InstantSource.system());
-  }
-
-  @AfterEach
-  void close() {
-    storage.close();
-  }
+class InventoryCommitterTest extends SqliteStoreTest {
 
   private JdbcCertificateRecords certs() {
     return (JdbcCertificateRecords) storage.certificates();
@@ -78,8 +52,7 @@ class InventoryCommitterTest {
     int total = threads * each;
     assertThat(certs().count()).isEqualTo(total);
     assertThat(certs().committer().transactions()).isBetween(1L, (long) total);
-    storage.close();
-    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "test", InstantSource.system());
+    reopen();
     assertThat(storage.certificates().count()).isEqualTo(total);
     for (int n = 1; n <= total; n++) {
       assertThat(storage.certificates().certifiedKey(hash(n))).contains(serial(n));
@@ -218,23 +191,5 @@ class InventoryCommitterTest {
     } catch (CompletionException e) {
       return e.getCause();
     }
-  }
-
-  private static String serial(int n) {
-    return Integer.toHexString(0x1000 + n);
-  }
-
-  private static byte[] hash(int n) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(ByteBuffer.allocate(4).putInt(n).array());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static CertificateRow row(int serial, int key) {
-    return new CertificateRecords.CertificateRow(serial(serial), "issuing", "svc", "Service", "svc@example.com",
-        "tls-server", "CN=host-" + serial, List.of("dns:host-" + serial + ".example.com"), hash(key),
-        NOW, NOW.plus(Duration.ofDays(90)), NOW, "good", Optional.empty(), Optional.empty(), new byte[] {0x30, 0x00});
   }
 }

@@ -4,48 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.store.CertificateRecords;
-import io.custos.store.StorageUrl;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Point reads on kept connections and statements, on a real SQLite file. */
-class KeptReadsTest {
-  private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
-  @TempDir Path dir;
-  private JdbcStorage storage;
-
-  @BeforeEach
-  void open() {
-    storage = JdbcStorage.open(StorageUrl.inDataDir(dir), "test", InstantSource.system());
-  }
-
-  @AfterEach
-  void close() {
-    storage.close();
-  }
+class KeptReadsTest extends SqliteStoreTest {
 
   @Test
   @DisplayName("SS-002 11.5.2 — a kept reader sees every commit at once, and holds no read transaction that would stop a WAL checkpoint")
   void keptReadersSeeTheLatestCommit() throws Exception {
     for (int i = 1; i <= 20; i++) {
-      CertificateRecords.CertificateRow row = row(i);
+      CertificateRecords.CertificateRow row = row(i, i);
       assertThat(storage.certificates().get(row.serial())).isEmpty();
       assertThat(storage.certificates().certifiedKey(row.spkiHash())).isEmpty();
       storage.certificates().add(row);
@@ -64,7 +43,7 @@ class KeptReadsTest {
   @DisplayName("more readers at once than are kept read on pooled connections; every answer is right")
   void concurrentReads() throws Exception {
     for (int i = 1; i <= 50; i++) {
-      storage.certificates().add(row(i));
+      storage.certificates().add(row(i, i));
     }
     List<Future<Boolean>> done = new ArrayList<>();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -72,10 +51,10 @@ class KeptReadsTest {
         done.add(pool.submit(() -> {
           for (int i = 1; i <= 50; i++) {
             String subject = "CN=host-" + i;
-            if (!storage.certificates().get(row(i).serial()).map(r -> r.subject().equals(subject)).orElse(false)) {
+            if (!storage.certificates().get(row(i, i).serial()).map(r -> r.subject().equals(subject)).orElse(false)) {
               return false;
             }
-            if (!storage.certificates().certifiedKey(row(i).spkiHash()).equals(Optional.of(row(i).serial()))) {
+            if (!storage.certificates().certifiedKey(row(i, i).spkiHash()).equals(Optional.of(row(i, i).serial()))) {
               return false;
             }
           }
@@ -103,14 +82,5 @@ class KeptReadsTest {
     assertThat(count).isZero();
     reads.close();
     assertThatThrownBy(() -> reads.read("SELECT 1", ps -> true)).isInstanceOf(io.custos.failure.UnavailableException.class);
-  }
-
-  private static CertificateRecords.CertificateRow row(int n) {
-    byte[] hash = new byte[32];
-    hash[0] = (byte) n;
-    hash[31] = 7;
-    return new CertificateRecords.CertificateRow(Integer.toHexString(0x1000 + n), "issuing", "svc", "Service",
-        "svc@example.com", "tls-server", "CN=host-" + n, List.of("dns:host-" + n + ".example.com"), hash,
-        NOW, NOW.plus(Duration.ofDays(90)), NOW, "good", Optional.empty(), Optional.empty(), new byte[] {0x30, 0x00});
   }
 }
